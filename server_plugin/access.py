@@ -1,0 +1,97 @@
+"""Who is asking and what they may see: device tokens, grants, model permissions.
+
+Every endpoint but the ping goes through `authenticate()`; every read or
+write of a category through `require_category()`, and of a model through
+`require_model_permission()`. A user without a grant sees nothing of a
+category, not even its name.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import authenticate as django_authenticate
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from .conf import setting
+from .errors import ApiError, forbidden
+from .models import CategoryGrant, Device, hash_token
+from .registry import SyncedModel, get_registry
+
+# The Django permission a sync action needs, per operation.
+PERMISSION_FOR = {"view": "view", "create": "add", "update": "change", "delete": "delete"}
+
+
+def issue_token(username: str, password: str, device_name: str, request=None) -> tuple[str, Device]:
+    """Trade a password for a per-device token; only the token's hash is stored."""
+    user = django_authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        raise ApiError(401, "invalid_credentials", "The username or password is not right.")
+    token = secrets.token_urlsafe(32)
+    device = Device.objects.create(user=user, name=device_name, token_hash=hash_token(token))
+    return token, device
+
+
+def authenticate(request) -> Device:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(
+            401, "not_authenticated", "Send a device token as 'Authorization: Bearer <token>'."
+        )
+    device = (
+        Device.objects.select_related("user").filter(token_hash=hash_token(token.strip())).first()
+    )
+    if device is None:
+        raise ApiError(401, "invalid_token", "This token is not known to the server.")
+    if device.is_revoked:
+        raise ApiError(401, "device_revoked", "This device was revoked; log in again.")
+    if not device.user.is_active:
+        raise ApiError(401, "user_inactive", "This user account is disabled.")
+    now = timezone.now()
+    if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 60:
+        Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+    return device
+
+
+def granted_category_keys(user) -> set[str] | None:
+    """The categories a user may see, or None for "all of them"."""
+    if user.is_superuser or not setting("REQUIRE_CATEGORY_GRANT"):
+        return None
+    grants = CategoryGrant.objects.filter(Q(user=user) | Q(group__in=user.groups.all()))
+    return set(grants.values_list("category_key", flat=True))
+
+
+def may_see_category(user, key: str) -> bool:
+    keys = granted_category_keys(user)
+    return keys is None or key in keys
+
+
+def require_category(user, key: str):
+    """The category instance, if it exists and the user holds a grant to it."""
+    registry = get_registry()
+    if registry.category_model is None:
+        raise forbidden("This site has no categories.")
+    # Same answer for "does not exist" and "not yours": a user learns nothing of others'.
+    if not may_see_category(user, key):
+        raise forbidden(f"You have no grant for category {key}.", category=key)
+    try:
+        return registry.category_model._default_manager.get(pk=key)
+    except (registry.category_model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise forbidden(f"You have no grant for category {key}.", category=key) from None
+
+
+def has_model_permission(user, synced: SyncedModel, action: str) -> bool:
+    meta = synced.model._meta
+    return user.has_perm(f"{meta.app_label}.{PERMISSION_FOR[action]}_{meta.model_name}")
+
+
+def require_model_permission(user, synced: SyncedModel, action: str) -> None:
+    if not has_model_permission(user, synced, action):
+        raise forbidden(
+            f"You may not {action} {synced.model._meta.verbose_name_plural}"
+            f" ({synced.label}).",
+            model=synced.label,
+        )

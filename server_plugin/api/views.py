@@ -1,0 +1,140 @@
+"""The v1 endpoints. docs/protocol.md shows each with a request and an answer."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.utils import timezone
+
+from .. import access, checkouts, feed, push, schema, wire
+from ..conf import setting
+from ..errors import bad_request, forbidden
+from ..models import TrackedRow
+from ..registry import REFERENCE_KEY, get_registry
+from .endpoint import endpoint, int_param, json_body
+
+
+@endpoint("GET", auth=False)
+def ping(request):
+    return {"ok": True, "protocol": wire.PROTOCOL_VERSION, "server_time": timezone.now()}
+
+
+@endpoint("POST", "DELETE", auth=False)
+def token(request):
+    if request.method == "DELETE":
+        device = access.authenticate(request)
+        device.revoked_at = timezone.now()
+        device.save(update_fields=["revoked_at"])
+        return {"revoked": True}
+    data = json_body(request)
+    fields = {}
+    for name in ("username", "password", "device"):
+        value = data.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise bad_request(f"{name!r} is required and must be a non-empty string.", where=name)
+        fields[name] = value
+    if len(fields["device"]) > 100:
+        raise bad_request("'device' may be at most 100 characters.", where="device")
+    issued, device = access.issue_token(
+        fields["username"], fields["password"], fields["device"].strip(), request
+    )
+    return 201, {"token": issued, "device": _device(device), "user": _user(device.user)}
+
+
+@endpoint("GET")
+def me(request):
+    return {"device": _device(request.device), "user": _user(request.device.user)}
+
+
+@endpoint("GET")
+def describe_schema(request):
+    return schema.describe(request.device.user)
+
+
+@endpoint("GET")
+def categories(request):
+    registry = get_registry()
+    user, device = request.device.user, request.device
+    if registry.category_model is None:
+        return {"categories": []}
+    allowed = access.granted_category_keys(user)
+    rows = registry.category_model._default_manager.all()
+    found = [c for c in rows if allowed is None or str(c.pk) in allowed]
+    keys = [str(c.pk) for c in found]
+    holders = checkouts.active_holders(keys)
+    counts = dict(
+        TrackedRow.objects.filter(category_key__in=keys, deleted=False)
+        .values_list("category_key")
+        .annotate(n=Count("id"))
+        .values_list("category_key", "n")
+    )
+    answer = []
+    for category in found:
+        key = str(category.pk)
+        held = holders.get(key, [])
+        answer.append(
+            {
+                "id": key,
+                "name": str(category),
+                "records": counts.get(key, 0),
+                "checked_out_by_me": any(c.device_id == device.pk for c in held),
+                "holders": [checkouts.describe_holder(c) for c in held],
+            }
+        )
+    return {"categories": answer}
+
+
+@endpoint("POST")
+def checkout(request, category_id: str):
+    category = access.require_category(request.device.user, category_id)
+    taken, warnings = checkouts.check_out(request.device, str(category.pk), str(category))
+    return {
+        "category": {"id": str(category.pk), "name": str(category)},
+        "checkout": {
+            "mode": taken.mode,
+            "since": taken.taken_at,
+            "expires_at": taken.expires_at,
+        },
+        "warnings": warnings,
+    }
+
+
+@endpoint("POST")
+def checkin(request, category_id: str):
+    category = access.require_category(request.device.user, category_id)
+    released = checkouts.check_in(request.device, str(category.pk))
+    return {"category": {"id": str(category.pk), "name": str(category)}, "released": released}
+
+
+def _feed_page(request, key: str) -> dict:
+    since = int_param(request, "since", 0)
+    limit = int_param(request, "limit", setting("PULL_LIMIT"), setting("MAX_PULL_LIMIT")) or 1
+    count = request.GET.get("count") in ("1", "true", "yes")
+    return feed.read_feed(request.device.user, key, since, limit, count)
+
+
+@endpoint("GET")
+def category_changes(request, category_id: str):
+    category = access.require_category(request.device.user, category_id)
+    visible = [m for m in get_registry().category_models()]
+    if not any(access.has_model_permission(request.device.user, m, "view") for m in visible):
+        raise forbidden("You may not view any of the models synced in categories.")
+    return _feed_page(request, str(category.pk))
+
+
+@endpoint("GET")
+def reference_changes(request):
+    return _feed_page(request, REFERENCE_KEY)
+
+
+@endpoint("POST")
+def push_changes(request):
+    changes = wire.parse_push(json_body(request))
+    return {"results": push.push(request.device, changes)}
+
+
+def _device(device) -> dict:
+    return {"id": device.pk, "name": device.name, "created_at": device.created_at}
+
+
+def _user(user) -> dict:
+    return {"username": user.get_username(), "is_staff": user.is_staff}

@@ -1,0 +1,39 @@
+"""System checks for the settings a site developer is most likely to get wrong."""
+
+from django.core import checks
+
+from .conf import fieldsync_settings
+
+
+@checks.register()
+def check_fieldsync_settings(app_configs, **kwargs):
+    errors = []
+    config = fieldsync_settings()
+    if config["CHECKOUT_MODE"] not in ("exclusive", "advisory"):
+        errors.append(
+            checks.Error(
+                f"FIELDSYNC['CHECKOUT_MODE'] is {config['CHECKOUT_MODE']!r}.",
+                hint="Use 'exclusive' or 'advisory'.",
+                id="fieldsync.E001",
+            )
+        )
+    if not config["MODELS"]:
+        errors.append(
+            checks.Warning(
+                "FIELDSYNC['MODELS'] is empty, so nothing syncs.",
+                hint="Name the models editors work on, e.g. {'news.Article': {'category': "
+                "'section'}}.",
+                id="fieldsync.W001",
+            )
+        )
+    for name in ("CHECKOUT_LEASE_SECONDS", "MAX_BODY_BYTES", "PULL_LIMIT", "MAX_PULL_LIMIT"):
+        value = config[name]
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            errors.append(
+                checks.Error(
+                    f"FIELDSYNC[{name!r}] is {value!r}.",
+                    hint="It must be a positive integer.",
+                    id="fieldsync.E002",
+                )
+            )
+    return errors

@@ -1,0 +1,39 @@
+"""The plugin's settings: one ``FIELDSYNC`` dict, defaults in one place.
+
+Read through `fieldsync_settings()`, never through ``settings.FIELDSYNC``
+directly, so every default is documented here and in docs/settings.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # "app_label.Model" of the model whose rows are the categories editors check out.
+    "CATEGORY_MODEL": None,
+    # "app_label.Model" -> options; see registry.py for the options of one model.
+    "MODELS": {},
+    # "exclusive": one device holds a category; "advisory": several may, with a warning.
+    "CHECKOUT_MODE": "exclusive",
+    # How long a checkout lasts without activity from its device, in seconds.
+    "CHECKOUT_LEASE_SECONDS": 30 * 24 * 3600,
+    # Largest request body the API reads, in bytes; larger ones get 413.
+    "MAX_BODY_BYTES": 5 * 1024 * 1024,
+    # Records per page of the change feed: the default and the most a client may ask.
+    "PULL_LIMIT": 500,
+    "MAX_PULL_LIMIT": 5000,
+    # When True a user needs a CategoryGrant (directly or through a group) to see a
+    # category; superusers always see every category.
+    "REQUIRE_CATEGORY_GRANT": True,
+}
+
+
+def fieldsync_settings() -> dict[str, Any]:
+    configured = getattr(settings, "FIELDSYNC", {}) or {}
+    return {**DEFAULTS, **configured}
+
+
+def setting(name: str) -> Any:
+    return fieldsync_settings()[name]

@@ -1,0 +1,167 @@
+"""The plugin's own tables. None of them touches a model of the host site.
+
+- `TrackedRow`, the side table: per synced row and feed, its version, a
+  tombstone flag and its position in the feed.
+- `FeedCounter`: the last position handed out per feed. Its row is locked
+  until the writing transaction commits, which is what keeps feeds gap-free
+  (see tracking.py).
+- `Device`, `CategoryGrant`, `Checkout`: who may sync what, from where.
+- `ChangeReceipt`: the recorded answer to every pushed change, so a retried
+  push applies nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+def hash_token(token: str) -> str:
+    """Tokens are 256 random bits, so a plain SHA-256 is a safe one-way store."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TrackedRow(models.Model):
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_pk = models.CharField(max_length=64)
+    # The feed this entry belongs to: str(category pk), or "" for reference data.
+    category_key = models.CharField(max_length=64)
+    version = models.PositiveBigIntegerField()
+    # True once the row was deleted, or moved out of this category.
+    deleted = models.BooleanField(default=False)
+    position = models.BigIntegerField()
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "tracked row"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_pk", "category_key"], name="fieldsync_row_per_feed"
+            ),
+            models.UniqueConstraint(
+                fields=["category_key", "position"], name="fieldsync_feed_position"
+            ),
+        ]
+        indexes = [models.Index(fields=["content_type", "object_pk"], name="fieldsync_row")]
+
+    def __str__(self) -> str:
+        state = "deleted" if self.deleted else f"v{self.version}"
+        return f"{self.content_type.model} {self.object_pk} ({state}, #{self.position})"
+
+
+class FeedCounter(models.Model):
+    category_key = models.CharField(max_length=64, primary_key=True)
+    last_position = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"feed {self.category_key or '(reference)'} at {self.last_position}"
+
+
+class Device(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fieldsync_devices"
+    )
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user__username", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class CategoryGrant(models.Model):
+    """Lets a user, or every member of a group, see and edit one category."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="fieldsync_grants",
+    )
+    group = models.ForeignKey(
+        Group, null=True, blank=True, on_delete=models.CASCADE, related_name="fieldsync_grants"
+    )
+    category_key = models.CharField(max_length=64, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user or self.group} → category {self.category_key}"
+
+    def clean(self) -> None:
+        if (self.user_id is None) == (self.group_id is None):
+            raise ValidationError("A grant names either a user or a group, not both or neither.")
+
+
+class CheckoutQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(released_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Checkout(models.Model):
+    EXCLUSIVE, ADVISORY = "exclusive", "advisory"
+
+    category_key = models.CharField(max_length=64, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fieldsync_checkouts"
+    )
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="checkouts")
+    mode = models.CharField(
+        max_length=10, choices=[(EXCLUSIVE, "exclusive"), (ADVISORY, "advisory")]
+    )
+    taken_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    released_at = models.DateTimeField(null=True, blank=True)
+    # Who ended it: the holder on check-in, or a staff member breaking it.
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = CheckoutQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_at"]
+
+    def __str__(self) -> str:
+        return f"category {self.category_key} by {self.user} on {self.device.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.released_at is None and self.expires_at > timezone.now()
+
+
+class ChangeReceipt(models.Model):
+    """The answer given to one pushed change, written in the same transaction."""
+
+    change_id = models.UUIDField(primary_key=True)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="receipts")
+    model_label = models.CharField(max_length=100)
+    object_pk = models.CharField(max_length=64)
+    # The client's temporary id for a record it created, so later changes may use it.
+    temp_pk = models.CharField(max_length=64, null=True, blank=True, db_index=True)
+    status = models.CharField(max_length=10)
+    result = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.model_label} {self.object_pk}"

@@ -1,0 +1,396 @@
+"""Applying a pushed batch of changes: the merge rules, in one place.
+
+A batch runs in one transaction. Each change is first looked up among the
+recorded receipts (a retried batch is answered from them and applies nothing
+twice), then applied in a savepoint together with its receipt:
+
+- same base version as the server's: apply (fast-forward);
+- the server moved: merge field by field (merge.py); a clean merge is
+  applied, anything else is a conflict answered with the server's state;
+- invalid values: rejected with field errors, nothing written, the other
+  changes of the batch unaffected.
+
+Problems with the request itself (unknown model or field, no permission, a
+category this device has not checked out) raise ApiError, which rolls the
+whole batch back: a 4xx, and nothing written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, models, transaction
+from django.db.models.deletion import ProtectedError, RestrictedError
+
+from . import merge, wire
+from .access import may_see_category, require_model_permission
+from .checkouts import require_checkout
+from .errors import ApiError, bad_request, forbidden
+from .models import ChangeReceipt, Device
+from .registry import REFERENCE_KEY, SyncedModel, get_registry
+from .tracking import acting_as, collect_writes, current_versions
+
+_DEADLOCK_RETRIES = 3
+
+# JSON types a field accepts on the wire, by Django's internal type.
+_STRING_TYPES = {
+    "CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField",
+    "GenericIPAddressField", "IPAddressField", "FileField", "ImageField",
+    "DateField", "DateTimeField", "TimeField", "DurationField", "UUIDField",
+}  # fmt: skip
+_INTEGER_TYPES = {
+    "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+    "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField", "BigAutoField",
+    "SmallAutoField",
+}  # fmt: skip
+
+
+def push(device: Device, changes: list[wire.Change]) -> list[dict]:
+    """Apply a batch; returns one result (ChangeResult JSON) per change, in order."""
+    for attempt in range(_DEADLOCK_RETRIES):
+        try:
+            with transaction.atomic(), acting_as(device.user):
+                return _Batch(device).apply(changes)
+        except OperationalError as error:
+            # PostgreSQL aborts one of two batches that lock categories in
+            # opposite orders; the whole batch was rolled back, so run it again.
+            if "deadlock" not in str(error).lower() or attempt == _DEADLOCK_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class _Outcome:
+    status: str
+    instance: models.Model | None = None
+    to_write: dict | None = None
+    conflicts: dict | None = None
+
+
+class _Rejected(Exception):
+    def __init__(self, errors: dict, message: str = ""):
+        super().__init__(message or "rejected")
+        self.errors = errors
+        self.message = message
+
+
+class _Batch:
+    def __init__(self, device: Device):
+        self.device = device
+        self.user = device.user
+        self.registry = get_registry()
+        self.checked_out: set[str] = set()
+
+    def apply(self, changes: list[wire.Change]) -> list[dict]:
+        receipts = {
+            str(receipt.change_id): receipt
+            for receipt in ChangeReceipt.objects.filter(change_id__in=[c.id for c in changes])
+        }
+        for where, change in _indexed(changes):
+            receipt = receipts.get(change.id)
+            if receipt is not None and receipt.device_id != self.device.pk:
+                raise ApiError(
+                    409,
+                    "duplicate_change_id",
+                    "This change id was already used by another device.",
+                    where=f"{where}.id",
+                )
+            if receipt is None:
+                self._check_request(where, change)
+        results = []
+        for where, change in _indexed(changes):
+            receipt = receipts.get(change.id)
+            if receipt is not None:
+                results.append(receipt.result)
+                continue
+            result = self._apply_one(where, change)
+            ChangeReceipt.objects.create(
+                change_id=change.id,
+                device=self.device,
+                model_label=result.model,
+                object_pk=str(result.pk),
+                temp_pk=result.temp_pk,
+                status=result.status,
+                result=result.to_json(),
+            )
+            results.append(result.to_json())
+        return results
+
+    # -- checks that fail the whole request -------------------------------
+
+    def _synced(self, where: str, label: str) -> SyncedModel:
+        synced = self.registry.get(label)
+        if synced is None:
+            raise bad_request(f"unknown model {label!r}", where=f"{where}.model")
+        return synced
+
+    def _check_request(self, where: str, change: wire.Change) -> None:
+        synced = self._synced(where, change.model)
+        require_model_permission(self.user, synced, change.op)
+        if not synced.writable:
+            raise forbidden(f"{synced.label} is read-only reference data.", where=f"{where}.model")
+        for part in ("values", "base_values"):
+            unknown = sorted(set(getattr(change, part)) - set(synced.field_names))
+            if unknown:
+                raise bad_request(
+                    f"{synced.label} has no synced field {', '.join(map(repr, unknown))}",
+                    where=f"{where}.{part}",
+                )
+        if wire.is_temp_pk(change.pk):
+            if change.op == wire.CREATE and not synced.integer_pk:
+                raise bad_request(
+                    f"{synced.label} has a {synced.model._meta.pk.get_internal_type()} primary "
+                    "key: create it with its final id, not a temporary one",
+                    where=f"{where}.pk",
+                )
+        elif change.op == wire.CREATE and synced.integer_pk:
+            raise bad_request(
+                f"{synced.label} has an integer primary key: create it with a temporary id "
+                f"'{wire.TEMP_PK_PREFIX}<uuid>'",
+                where=f"{where}.pk",
+            )
+        else:
+            try:
+                synced.model._meta.pk.to_python(change.pk)
+            except ValidationError:
+                raise bad_request(f"{change.pk!r} is not a valid primary key", where=f"{where}.pk")
+
+    def _require_writable_category(self, key: str | None, synced: SyncedModel) -> None:
+        if key is None or synced.is_reference or key == REFERENCE_KEY or key in self.checked_out:
+            return
+        if not may_see_category(self.user, key):
+            raise forbidden(f"You have no grant for category {key}.", category=key)
+        require_checkout(self.device, key)
+        self.checked_out.add(key)
+
+    # -- one change -------------------------------------------------------
+
+    def _apply_one(self, where: str, change: wire.Change) -> wire.ChangeResult:
+        synced = self._synced(where, change.model)
+        result = wire.ChangeResult(id=change.id, status=wire.REJECTED, model=synced.label, pk=change.pk)
+        try:
+            pk = self._resolve_pk(synced, change, result)
+            values = self._resolve_references(synced, change.values)
+            if change.op == wire.CREATE:
+                outcome = self._create(synced, pk, values)
+            elif change.op == wire.UPDATE:
+                outcome = self._update(synced, pk, change, values)
+            else:
+                outcome = self._delete(synced, pk, change)
+            return self._finish(synced, change, outcome, result)
+        except _Rejected as rejection:
+            result.status = wire.REJECTED
+            result.errors = rejection.errors
+            result.message = rejection.message or _first_error(rejection.errors)
+            return result
+
+    def _resolve_pk(self, synced: SyncedModel, change: wire.Change, result: wire.ChangeResult):
+        if not wire.is_temp_pk(change.pk):
+            return synced.model._meta.pk.to_python(change.pk)
+        if change.op == wire.CREATE:
+            result.temp_pk = change.pk
+            return None
+        return self._permanent_pk(synced, change.pk, "pk")
+
+    def _permanent_pk(self, synced: SyncedModel, temp_pk: str, field_name: str):
+        receipt = (
+            ChangeReceipt.objects.filter(
+                device=self.device,
+                temp_pk=temp_pk,
+                model_label=synced.label,
+                status__in=(wire.APPLIED, wire.MERGED),
+            )
+            .values_list("object_pk", flat=True)
+            .first()
+        )
+        if receipt is None:
+            raise _Rejected(
+                {field_name: [f"refers to {temp_pk}, a record that was not created"]}
+            )
+        return synced.model._meta.pk.to_python(receipt)
+
+    def _resolve_references(self, synced: SyncedModel, values: dict) -> dict:
+        """Temporary ids in foreign keys and many-to-many values -> permanent ones."""
+        resolved = dict(values)
+        for name, value in values.items():
+            field = synced.field(name)
+            if not field.is_relation:
+                continue
+            target = self.registry.for_model(field.related_model)
+            if target is None:
+                continue
+            if field.many_to_many and isinstance(value, list):
+                resolved[name] = [
+                    self._permanent_pk(target, v, name) if wire.is_temp_pk(v) else v for v in value
+                ]
+            elif wire.is_temp_pk(value):
+                resolved[name] = self._permanent_pk(target, value, name)
+        return resolved
+
+    def _locked_instance(self, synced: SyncedModel, pk) -> models.Model | None:
+        return synced.model._default_manager.select_for_update().filter(pk=pk).first()
+
+    def _create(self, synced: SyncedModel, pk, values: dict) -> _Outcome:
+        instance = synced.model() if pk is None else synced.model(pk=pk)
+        return _Outcome(wire.APPLIED, instance, values)
+
+    def _update(self, synced: SyncedModel, pk, change: wire.Change, values: dict) -> _Outcome:
+        instance = self._locked_instance(synced, pk)
+        version, _deleted = current_versions(synced, [pk]).get(str(pk), (0, False))
+        if instance is None:
+            if version == 0:
+                raise _Rejected({"pk": [f"no {synced.label} with id {pk}"]})
+            conflicts = {
+                name: merge.FieldConflict(change.base_values.get(name), value, None).to_json()
+                for name, value in values.items()
+            }
+            return _Outcome(wire.CONFLICT, None, None, conflicts)
+        self._require_writable_category(synced.category_key_of(instance), synced)
+        if change.base_version == version:
+            return _Outcome(wire.APPLIED, instance, values)
+        theirs = synced.values_of(instance)
+        merged = merge.three_way_merge(change.base_values, values, theirs, synced.merge_kinds())
+        if not merged.clean:
+            conflicts = {name: c.to_json() for name, c in merged.conflicts.items()}
+            return _Outcome(wire.CONFLICT, instance, None, conflicts)
+        return _Outcome(wire.MERGED, instance, merged.values)
+
+    def _delete(self, synced: SyncedModel, pk, change: wire.Change) -> _Outcome:
+        instance = self._locked_instance(synced, pk)
+        if instance is None:
+            return _Outcome(wire.APPLIED, None)  # already gone: deleting twice is fine
+        self._require_writable_category(synced.category_key_of(instance), synced)
+        version, _ = current_versions(synced, [pk]).get(str(pk), (0, False))
+        if change.base_version != version:
+            # Deleting would silently drop an edit the editor never saw.
+            return _Outcome(wire.CONFLICT, instance, None, {})
+        return _Outcome(wire.APPLIED, instance, None)
+
+    # -- writing ------------------------------------------------------------
+
+    def _finish(self, synced, change, outcome: _Outcome, result: wire.ChangeResult):
+        instance = outcome.instance
+        if instance is not None and instance.pk is not None:
+            result.pk = synced.wire_pk(instance.pk)
+        if outcome.status == wire.CONFLICT:
+            result.status = wire.CONFLICT
+            result.conflicts = outcome.conflicts or {}
+            result.message = "changed on the server since your base version"
+            if instance is None:
+                result.deleted = True
+                result.message = "deleted on the server"
+            else:
+                result.values = synced.values_of(instance)
+            result.version = current_versions(synced, [result.pk]).get(str(result.pk), (None,))[0]
+            return result
+
+        if change.op == wire.DELETE:
+            if instance is not None:
+                try:
+                    with transaction.atomic(), collect_writes():
+                        instance.delete()
+                except (ProtectedError, RestrictedError) as error:
+                    raise _Rejected({"__all__": [str(error.args[0])]}) from None
+            result.status, result.deleted = wire.APPLIED, True
+            result.version = current_versions(synced, [result.pk]).get(str(result.pk), (None,))[0]
+            return result
+
+        m2m = self._assign(synced, instance, outcome.to_write or {})
+        self._require_writable_category(synced.category_key_of(instance), synced)
+        try:
+            instance.full_clean()
+        except ValidationError as error:
+            raise _Rejected(_error_dict(error)) from None
+        try:
+            with transaction.atomic(), collect_writes() as versions:
+                instance.save()
+                for name, ids in m2m.items():
+                    getattr(instance, name).set(ids)
+        except IntegrityError as error:
+            raise _Rejected({"__all__": [f"the database refused it: {error}"]}) from None
+        result.status = outcome.status
+        result.pk = synced.wire_pk(instance.pk)
+        result.values = synced.values_of(instance)
+        result.version = versions.get((synced.label, str(instance.pk)))
+        result.category = synced.category_key_of(instance)
+        return result
+
+    def _assign(self, synced: SyncedModel, instance: models.Model, values: dict) -> dict:
+        """Set field values on the instance; returns the many-to-many ids to set."""
+        errors: dict[str, list[str]] = {}
+        m2m: dict[str, list] = {}
+        for name, value in values.items():
+            field = synced.field(name)
+            type_error = _json_type_error(field, value)
+            if type_error:
+                errors[name] = [type_error]
+                continue
+            try:
+                if field.many_to_many:
+                    target_pk = field.related_model._meta.pk
+                    ids = [target_pk.to_python(v) for v in value]
+                    found = field.related_model._default_manager.filter(pk__in=ids).count()
+                    if found != len(set(ids)):
+                        raise ValidationError("refers to a record that does not exist")
+                    m2m[name] = ids
+                elif field.is_relation:
+                    converted = None if value is None else field.target_field.to_python(value)
+                    setattr(instance, field.attname, converted)
+                else:
+                    setattr(instance, field.attname, field.to_python(value))
+            except ValidationError as error:
+                errors[name] = list(error.messages)
+        if errors:
+            raise _Rejected(errors)
+        return m2m
+
+
+def _json_type_error(field: models.Field, value) -> str | None:
+    if value is None:  # whether null is allowed is full_clean()'s call
+        return "expected a list of ids" if field.many_to_many else None
+    kind = field.get_internal_type()
+    if field.many_to_many:
+        ok = isinstance(value, list) and all(
+            isinstance(v, (str, int)) and not isinstance(v, bool) for v in value
+        )
+        return None if ok else "expected a list of ids"
+    if field.is_relation:
+        ok = isinstance(value, (str, int)) and not isinstance(value, bool)
+        return None if ok else "expected an id (a string or an integer)"
+    if kind in _STRING_TYPES and not isinstance(value, str):
+        return f"expected a string, got {_json_kind(value)}"
+    if kind in _INTEGER_TYPES and (not isinstance(value, int) or isinstance(value, bool)):
+        return f"expected an integer, got {_json_kind(value)}"
+    if kind == "BooleanField" and not isinstance(value, bool):
+        return f"expected true or false, got {_json_kind(value)}"
+    if kind == "FloatField" and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+        return f"expected a number, got {_json_kind(value)}"
+    if kind == "DecimalField" and (
+        not isinstance(value, (int, float, str)) or isinstance(value, bool)
+    ):
+        return f"expected a decimal number, got {_json_kind(value)}"
+    return None
+
+
+def _json_kind(value) -> str:
+    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+    return kinds.get(type(value), "a list" if isinstance(value, list) else "an object")
+
+
+def _error_dict(error: ValidationError) -> dict:
+    if hasattr(error, "error_dict"):
+        return {name: list(ValidationError(msgs).messages) for name, msgs in error.error_dict.items()}
+    return {"__all__": list(error.messages)}
+
+
+def _first_error(errors: dict) -> str:
+    for name, messages in errors.items():
+        if messages:
+            return messages[0] if name == "__all__" else f"{name}: {messages[0]}"
+    return "rejected"
+
+
+def _indexed(changes: list[wire.Change]):
+    return ((f"changes[{index}]", change) for index, change in enumerate(changes))
+

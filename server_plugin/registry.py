@@ -1,0 +1,247 @@
+"""Which models sync, how each finds its category, and how its values travel.
+
+Built once from the ``FIELDSYNC`` setting and checked at start-up: a typo in
+a model label or a category path raises ``ImproperlyConfigured`` naming the
+setting, instead of failing on the first sync. Options per model::
+
+    "news.Article": {
+        "category": "section",          # path of FKs to the category model; None = reference data
+        "fields": "__all__",            # or a list of field names (the pk always travels)
+        "exclude": [],                  # field names left out of "__all__"
+        "policy": "client",             # conflict policy, see wire.POLICIES
+        "writable": True,               # default: True with a category, False for reference data
+        "display_field": "title",       # what the client shows as the record's title
+    }
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.apps import apps
+from django.core import serializers
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import setting_changed
+from django.db import models
+
+from . import merge, wire
+from .conf import fieldsync_settings
+
+REFERENCE_KEY = ""  # the category key of reference data's feed in the side table
+
+_TEXT_TYPES = ("TextField",)
+_MODEL_OPTIONS = {"category", "fields", "exclude", "policy", "writable", "display_field"}
+
+
+@dataclass(frozen=True)
+class SyncedModel:
+    label: str  # "news.article", as on the wire
+    model: type[models.Model]
+    category_path: str | None
+    fields: tuple[models.Field, ...]  # synced fields, primary key excluded
+    policy: str
+    writable: bool
+    display_field: str | None
+
+    @property
+    def is_reference(self) -> bool:
+        return self.category_path is None
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def integer_pk(self) -> bool:
+        return self.model._meta.pk.get_internal_type() in (
+            "AutoField",
+            "BigAutoField",
+            "SmallAutoField",
+        )
+
+    def field(self, name: str) -> models.Field | None:
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        return None
+
+    def merge_kinds(self) -> dict[str, str]:
+        """How merge.py treats each field: text merged by sentence, sets by member."""
+        kinds = {}
+        for f in self.fields:
+            if f.many_to_many:
+                kinds[f.name] = merge.SET
+            elif f.get_internal_type() in _TEXT_TYPES:
+                kinds[f.name] = merge.TEXT
+            else:
+                kinds[f.name] = merge.VALUE
+        return kinds
+
+    def category_key_of(self, instance: models.Model) -> str | None:
+        """The feed this row belongs to now; None when its category path is empty."""
+        if self.category_path is None:
+            return REFERENCE_KEY
+        *hops, last = self.category_path.split("__")
+        target = instance
+        for hop in hops:
+            target = getattr(target, hop, None)
+            if target is None:
+                return None
+        value = getattr(target, target._meta.get_field(last).attname)
+        return None if value is None else str(value)
+
+    def serialize(self, instances) -> list[dict]:
+        """Instances as the wire carries them: Django's serializer, in JSON form."""
+        data = serializers.serialize("python", instances, fields=self.field_names)
+        return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+    def wire_pk(self, pk):
+        """A primary key as JSON carries it: integers stay integers, UUIDs become strings."""
+        return json.loads(json.dumps(pk, cls=DjangoJSONEncoder))
+
+    def values_of(self, instance: models.Model) -> dict:
+        return self.serialize([instance])[0]["fields"]
+
+
+@dataclass(frozen=True)
+class Registry:
+    category_model: type[models.Model] | None
+    models: dict[str, SyncedModel]
+
+    def get(self, label: str) -> SyncedModel | None:
+        return self.models.get(label.lower())
+
+    def for_model(self, model: type[models.Model]) -> SyncedModel | None:
+        meta = model._meta
+        return self.models.get(meta.label_lower) or (
+            self.models.get(meta.concrete_model._meta.label_lower) if meta.proxy else None
+        )
+
+    def category_models(self) -> list[SyncedModel]:
+        return [m for m in self.models.values() if not m.is_reference]
+
+    def reference_models(self) -> list[SyncedModel]:
+        return [m for m in self.models.values() if m.is_reference]
+
+
+def _model_from_label(label: str, setting_name: str) -> type[models.Model]:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        raise ImproperlyConfigured(
+            f"{setting_name} names {label!r}, which is not an installed model. "
+            "Use 'app_label.ModelName' of a model in INSTALLED_APPS."
+        ) from None
+
+
+def _check_category_path(model, path: str, category_model, label: str) -> None:
+    setting_name = f"FIELDSYNC['MODELS'][{label!r}]['category']"
+    current = model
+    for hop in path.split("__"):
+        try:
+            f = current._meta.get_field(hop)
+        except FieldDoesNotExist:
+            raise ImproperlyConfigured(
+                f"{setting_name} is {path!r}, but {current._meta.label} has no field {hop!r}."
+            ) from None
+        if not (f.many_to_one or f.one_to_one) or not f.concrete:
+            raise ImproperlyConfigured(
+                f"{setting_name} is {path!r}, but {current._meta.label}.{hop} is not a "
+                "foreign key; a category path follows foreign keys only."
+            )
+        current = f.related_model
+    if category_model is not None and current is not category_model:
+        raise ImproperlyConfigured(
+            f"{setting_name} is {path!r}, which leads to {current._meta.label}, not to the "
+            f"CATEGORY_MODEL {category_model._meta.label}."
+        )
+
+
+def _synced_fields(model, options: dict, label: str) -> tuple[models.Field, ...]:
+    candidates = [
+        f
+        for f in model._meta.get_fields()
+        if (f.concrete or f.many_to_many) and not f.auto_created and not f.primary_key
+    ]
+    by_name = {f.name: f for f in candidates}
+    wanted = options.get("fields", "__all__")
+    if wanted == "__all__":
+        chosen = [f for f in candidates if getattr(f, "editable", True)]
+    else:
+        unknown = [name for name in wanted if name not in by_name]
+        if unknown:
+            raise ImproperlyConfigured(
+                f"FIELDSYNC['MODELS'][{label!r}]['fields'] names {', '.join(unknown)}, "
+                f"which {model._meta.label} does not have."
+            )
+        chosen = [by_name[name] for name in wanted]
+    excluded = set(options.get("exclude", ()))
+    return tuple(f for f in chosen if f.name not in excluded)
+
+
+def build_registry(config: dict) -> Registry:
+    category_label = config.get("CATEGORY_MODEL")
+    category_model = (
+        _model_from_label(category_label, "FIELDSYNC['CATEGORY_MODEL']") if category_label else None
+    )
+    synced: dict[str, SyncedModel] = {}
+    for label, options in (config.get("MODELS") or {}).items():
+        options = options or {}
+        unknown = set(options) - _MODEL_OPTIONS
+        if unknown:
+            raise ImproperlyConfigured(
+                f"FIELDSYNC['MODELS'][{label!r}] has unknown option(s) "
+                f"{', '.join(sorted(unknown))}; known: {', '.join(sorted(_MODEL_OPTIONS))}."
+            )
+        model = _model_from_label(label, f"FIELDSYNC['MODELS'][{label!r}]")
+        path = options.get("category")
+        if path:
+            if category_model is None:
+                raise ImproperlyConfigured(
+                    f"FIELDSYNC['MODELS'][{label!r}] has a category path but "
+                    "FIELDSYNC['CATEGORY_MODEL'] is not set."
+                )
+            _check_category_path(model, path, category_model, label)
+        policy = options.get("policy", wire.POLICY_CLIENT)
+        if policy not in wire.POLICIES:
+            raise ImproperlyConfigured(
+                f"FIELDSYNC['MODELS'][{label!r}]['policy'] is {policy!r}; "
+                f"choose one of {', '.join(wire.POLICIES)}."
+            )
+        fields = _synced_fields(model, options, label)
+        display = options.get("display_field")
+        if display is not None and display not in {f.name for f in fields}:
+            raise ImproperlyConfigured(
+                f"FIELDSYNC['MODELS'][{label!r}]['display_field'] is {display!r}, "
+                "which is not one of its synced fields."
+            )
+        if display is None:
+            display = next(
+                (f.name for f in fields if f.get_internal_type() == "CharField"), None
+            )
+        synced[model._meta.label_lower] = SyncedModel(
+            label=model._meta.label_lower,
+            model=model,
+            category_path=path or None,
+            fields=fields,
+            policy=policy,
+            writable=options.get("writable", bool(path)),
+            display_field=display,
+        )
+    return Registry(category_model=category_model, models=synced)
+
+
+@lru_cache(maxsize=1)
+def get_registry() -> Registry:
+    return build_registry(fieldsync_settings())
+
+
+def _reset(*, setting: str, **kwargs) -> None:
+    if setting == "FIELDSYNC":
+        get_registry.cache_clear()
+
+
+setting_changed.connect(_reset)

@@ -1,0 +1,225 @@
+"""Change tracking: every write to a synced row bumps its version and moves it
+to the end of its category's feed, in a side table the host's models never see.
+
+Why the feeds are gap-free: a position is handed out by locking the feed's
+`FeedCounter` row (``SELECT ... FOR UPDATE``) inside the writing transaction,
+and PostgreSQL holds that lock until the transaction commits. A writer that
+wants position N+1 therefore waits until the one holding N has committed or
+rolled back, so within one feed transactions commit in position order and a
+reader always sees a prefix of the feed: once it has seen N, nothing below N
+can appear later. SQLite has a single writer, which gives the same order.
+The price is that writers of one category queue behind each other for the
+length of their transactions; writers of different categories do not.
+
+Writes through the ORM (and so the admin and the shell) are caught by
+signals. ``QuerySet.update()``, ``bulk_create()`` and ``bulk_update()`` send
+none: call `track_queryset()` or `track()` after them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+
+from .models import FeedCounter, TrackedRow
+from .registry import SyncedModel, get_registry
+
+_LOOKUP_CHUNK = 500
+
+_collecting: ContextVar[dict | None] = ContextVar("fieldsync_collecting", default=None)
+_acting_user: ContextVar = ContextVar("fieldsync_acting_user", default=None)
+
+
+@contextmanager
+def acting_as(user) -> Iterator[None]:
+    """Record `user` as the author of the writes tracked inside the block."""
+    token = _acting_user.set(user)
+    try:
+        yield
+    finally:
+        _acting_user.reset(token)
+
+
+@contextmanager
+def collect_writes() -> Iterator[dict]:
+    """Track each row written inside the block once, in bulk, when it ends.
+
+    Saving a record and then its many-to-many values is one change to an
+    editor, not two versions. The yielded dict is filled on exit with
+    ``(model label, pk) -> new version``. Use inside the writing transaction.
+    """
+    if _collecting.get() is not None:
+        yield {}
+        return
+    pending: dict = {}
+    versions: dict = {}
+    token = _collecting.set(pending)
+    try:
+        yield versions
+    finally:
+        _collecting.reset(token)
+    live = [inst for inst, deleted in pending.values() if not deleted]
+    gone = [inst for inst, deleted in pending.values() if deleted]
+    versions.update(track(live))
+    versions.update(track(gone, deleted=True))
+
+
+def track(instances: Iterable[models.Model], *, deleted: bool = False) -> dict:
+    """Bump the version of each synced instance and move it to its feed's end.
+
+    Public helper for writes that send no signals (``bulk_create``,
+    ``bulk_update``). Returns ``(model label, pk) -> new version``.
+    """
+    registry = get_registry()
+    targets: dict[SyncedModel, dict[str, str | None]] = defaultdict(dict)
+    for instance in instances:
+        synced = registry.for_model(type(instance))
+        if synced is None or instance.pk is None:
+            continue
+        key = None if deleted else synced.category_key_of(instance)
+        targets[synced][str(instance.pk)] = key
+    versions: dict = {}
+    if not targets:
+        return versions
+    with transaction.atomic():
+        for synced, wanted in targets.items():
+            versions.update(_track_model(synced, wanted))
+    return versions
+
+
+def track_queryset(queryset: models.QuerySet) -> dict:
+    """Track every row of `queryset`; call it after ``queryset.update(...)``.
+
+    Pass a queryset that still matches the rows after the update (filter on
+    primary keys when the update changes the filtered fields).
+    """
+    versions: dict = {}
+    with transaction.atomic():
+        for chunk in _chunks(list(queryset), _LOOKUP_CHUNK * 4):
+            versions.update(track(chunk))
+    return versions
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def allocate_positions(category_key: str, count: int) -> int:
+    """Reserve `count` positions in a feed; the row lock is held to commit."""
+    counter, _ = FeedCounter.objects.select_for_update().get_or_create(category_key=category_key)
+    first = counter.last_position + 1
+    counter.last_position += count
+    counter.save(update_fields=["last_position"])
+    return first
+
+
+def _track_model(synced: SyncedModel, wanted: dict[str, str | None]) -> dict:
+    content_type = ContentType.objects.get_for_model(synced.model)
+    existing: dict[str, list[TrackedRow]] = defaultdict(list)
+    for chunk in _chunks(sorted(wanted), _LOOKUP_CHUNK):
+        rows = TrackedRow.objects.select_for_update().filter(
+            content_type=content_type, object_pk__in=chunk
+        )
+        for row in rows:
+            existing[row.object_pk].append(row)
+
+    # Every feed the row leaves gets a tombstone; the feed it is in gets the live entry.
+    plan: list[tuple[TrackedRow, bool, int]] = []
+    versions = {}
+    for pk, key in wanted.items():
+        rows = existing.get(pk, [])
+        version = max((row.version for row in rows), default=0) + 1
+        versions[(synced.label, pk)] = version
+        for row in rows:
+            if row.category_key != key and not row.deleted:
+                plan.append((row, True, version))
+        if key is not None:
+            live = next((row for row in rows if row.category_key == key), None)
+            if live is None:
+                live = TrackedRow(content_type=content_type, object_pk=pk, category_key=key)
+            plan.append((live, False, version))
+
+    needed = Counter(row.category_key for row, _, _ in plan)
+    next_position = {key: allocate_positions(key, needed[key]) for key in sorted(needed)}
+    now, user = timezone.now(), _acting_user.get()
+    for row, tombstone, version in plan:
+        row.position = next_position[row.category_key]
+        next_position[row.category_key] += 1
+        row.version, row.deleted, row.changed_at = version, tombstone, now
+        row.changed_by = user if getattr(user, "pk", None) else None
+    fields = ["position", "version", "deleted", "changed_at", "changed_by"]
+    TrackedRow.objects.bulk_update([row for row, _, _ in plan if row.pk], fields, batch_size=500)
+    TrackedRow.objects.bulk_create([row for row, _, _ in plan if not row.pk], batch_size=500)
+    return versions
+
+
+def current_versions(synced: SyncedModel, pks: Iterable) -> dict[str, tuple[int, bool]]:
+    """pk -> (version, deleted) for rows the side table knows."""
+    content_type = ContentType.objects.get_for_model(synced.model)
+    found: dict[str, tuple[int, bool]] = {}
+    for chunk in _chunks(sorted({str(pk) for pk in pks}), _LOOKUP_CHUNK):
+        rows = TrackedRow.objects.filter(content_type=content_type, object_pk__in=chunk)
+        for row in rows.values_list("object_pk", "version", "deleted"):
+            pk, version, deleted = row
+            known = found.get(pk)
+            if known is None or version > known[0] or (version == known[0] and not deleted):
+                found[pk] = (version, deleted)
+    return found
+
+
+# -- signals ---------------------------------------------------------------
+
+
+def _record(instance: models.Model, deleted: bool) -> None:
+    if get_registry().for_model(type(instance)) is None:
+        return
+    pending = _collecting.get()
+    if pending is not None:
+        pending[(type(instance), str(instance.pk))] = (instance, deleted)
+    else:
+        track([instance], deleted=deleted)
+
+
+def _on_save(sender, instance, **kwargs) -> None:
+    _record(instance, deleted=False)
+
+
+def _on_delete(sender, instance, **kwargs) -> None:
+    _record(instance, deleted=True)
+
+
+def _on_m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    if not reverse:
+        if action in ("post_add", "post_remove", "post_clear"):
+            _record(instance, deleted=False)
+        return
+    # Reverse side (e.g. tag.article_set.add(...)): the synced rows are `model`'s.
+    if get_registry().for_model(model) is None:
+        return
+    if action == "pre_clear":
+        accessor = next(
+            rel.get_accessor_name()
+            for rel in type(instance)._meta.related_objects
+            if rel.many_to_many and rel.through is sender
+        )
+        instance._fieldsync_cleared = list(getattr(instance, accessor).all())
+    elif action == "post_clear":
+        for related in getattr(instance, "_fieldsync_cleared", []):
+            _record(related, deleted=False)
+    elif action in ("post_add", "post_remove"):
+        for related in model._default_manager.filter(pk__in=pk_set or ()):
+            _record(related, deleted=False)
+
+
+def connect_signals() -> None:
+    post_save.connect(_on_save, dispatch_uid="fieldsync_post_save")
+    post_delete.connect(_on_delete, dispatch_uid="fieldsync_post_delete")
+    m2m_changed.connect(_on_m2m_changed, dispatch_uid="fieldsync_m2m_changed")

@@ -1,0 +1,20 @@
+"""Mount with ``path("fieldsync/", include("server_plugin.urls"))``."""
+
+from django.urls import path
+
+from .api import views
+
+app_name = "fieldsync"
+
+urlpatterns = [
+    path("v1/ping", views.ping, name="ping"),
+    path("v1/auth/token", views.token, name="token"),
+    path("v1/auth/me", views.me, name="me"),
+    path("v1/schema", views.describe_schema, name="schema"),
+    path("v1/categories", views.categories, name="categories"),
+    path("v1/categories/<str:category_id>/checkout", views.checkout, name="checkout"),
+    path("v1/categories/<str:category_id>/checkin", views.checkin, name="checkin"),
+    path("v1/categories/<str:category_id>/changes", views.category_changes, name="changes"),
+    path("v1/reference/changes", views.reference_changes, name="reference-changes"),
+    path("v1/push", views.push_changes, name="push"),
+]
