@@ -23,11 +23,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="start a demo central site on 127.0.0.1 with sample data"
     )
-    demo.add_argument("--server-only", action="store_true",
-                      help="run only the central site (no app)")
+    demo.add_argument(
+        "--server-only", action="store_true", help="run only the central site (no app)"
+    )
     demo.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free)")
-    demo.add_argument("--data-dir", type=Path, default=None,
-                      help="folder for the demo site's database (default: your data folder)")
+    demo.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="folder for the demo site's database (default: your data folder)",
+    )
     demo.add_argument("--database-url", help=argparse.SUPPRESS)
     return parser
 

@@ -13,8 +13,15 @@ from pathlib import Path
 
 
 def server_command(port: int, data_dir: Path, database_url: str | None = None) -> list[str]:
-    command = [sys.executable, "-m", "server_plugin.demo", "--port", str(port),
-               "--data-dir", str(data_dir)]
+    command = [
+        sys.executable,
+        "-m",
+        "server_plugin.demo",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+    ]
     if database_url:
         command += ["--database-url", database_url]
     return command

@@ -91,7 +91,6 @@ def has_model_permission(user, synced: SyncedModel, action: str) -> bool:
 def require_model_permission(user, synced: SyncedModel, action: str) -> None:
     if not has_model_permission(user, synced, action):
         raise forbidden(
-            f"You may not {action} {synced.model._meta.verbose_name_plural}"
-            f" ({synced.label}).",
+            f"You may not {action} {synced.model._meta.verbose_name_plural} ({synced.label}).",
             model=synced.label,
         )

@@ -53,7 +53,16 @@ class ActiveFilter(admin.SimpleListFilter):
 
 @admin.register(Checkout)
 class CheckoutAdmin(ReadOnlyAdmin):
-    list_display = ["category_key", "user", "device", "mode", "taken_at", "expires_at", "released_at", "released_by"]
+    list_display = [
+        "category_key",
+        "user",
+        "device",
+        "mode",
+        "taken_at",
+        "expires_at",
+        "released_at",
+        "released_by",
+    ]
     list_filter = [ActiveFilter, "mode"]
     search_fields = ["category_key", "user__username", "device__name"]
     actions = ["break_selected"]
@@ -75,7 +84,16 @@ class CategoryGrantAdmin(admin.ModelAdmin):
 
 @admin.register(TrackedRow)
 class TrackedRowAdmin(ReadOnlyAdmin):
-    list_display = ["content_type", "object_pk", "category_key", "version", "deleted", "position", "changed_at", "changed_by"]
+    list_display = [
+        "content_type",
+        "object_pk",
+        "category_key",
+        "version",
+        "deleted",
+        "position",
+        "changed_at",
+        "changed_by",
+    ]
     list_filter = ["content_type", "deleted"]
     search_fields = ["object_pk", "category_key"]
 

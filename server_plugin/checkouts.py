@@ -59,7 +59,9 @@ def check_out(device: Device, key: str, name: str) -> tuple[Checkout, list[str]]
     mode = setting("CHECKOUT_MODE")
     with transaction.atomic():
         _lock_category(key)
-        active = list(Checkout.objects.active().filter(category_key=key).select_related("user", "device"))
+        active = list(
+            Checkout.objects.active().filter(category_key=key).select_related("user", "device")
+        )
         others = [c for c in active if c.device_id != device.pk]
         if others and (mode == Checkout.EXCLUSIVE or others[0].mode == Checkout.EXCLUSIVE):
             holder = others[0]
@@ -83,8 +85,10 @@ def check_out(device: Device, key: str, name: str) -> tuple[Checkout, list[str]]
 
 def check_in(device: Device, key: str) -> bool:
     """Release this device's checkout; False when it held none (a retried check-in)."""
-    released = Checkout.objects.active().filter(category_key=key, device=device).update(
-        released_at=timezone.now(), released_by=device.user
+    released = (
+        Checkout.objects.active()
+        .filter(category_key=key, device=device)
+        .update(released_at=timezone.now(), released_by=device.user)
     )
     return released > 0
 

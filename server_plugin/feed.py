@@ -46,7 +46,7 @@ def read_feed(user, category_key: str, since: int, limit: int, count: bool = Fal
             serialized[(ct_id, str(item["pk"]))] = item
 
     changes = []
-    for ct_id, pk, version, deleted, _position in rows:
+    for ct_id, pk, version, _deleted, _position in rows:
         synced = models_by_ct[ct_id]
         if synced is None:
             continue
@@ -62,7 +62,12 @@ def read_feed(user, category_key: str, since: int, limit: int, count: bool = Fal
             )
         else:
             changes.append(
-                {"model": synced.label, "pk": item["pk"], "version": version, "fields": item["fields"]}
+                {
+                    "model": synced.label,
+                    "pk": item["pk"],
+                    "version": version,
+                    "fields": item["fields"],
+                }
             )
     answer = {
         "changes": changes,

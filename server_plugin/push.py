@@ -154,7 +154,8 @@ class _Batch:
             try:
                 synced.model._meta.pk.to_python(change.pk)
             except ValidationError:
-                raise bad_request(f"{change.pk!r} is not a valid primary key", where=f"{where}.pk")
+                problem = f"{change.pk!r} is not a valid primary key"
+                raise bad_request(problem, where=f"{where}.pk") from None
 
     def _require_writable_category(self, key: str | None, synced: SyncedModel) -> None:
         if key is None or synced.is_reference or key == REFERENCE_KEY or key in self.checked_out:
@@ -168,7 +169,9 @@ class _Batch:
 
     def _apply_one(self, where: str, change: wire.Change) -> wire.ChangeResult:
         synced = self._synced(where, change.model)
-        result = wire.ChangeResult(id=change.id, status=wire.REJECTED, model=synced.label, pk=change.pk)
+        result = wire.ChangeResult(
+            id=change.id, status=wire.REJECTED, model=synced.label, pk=change.pk
+        )
         try:
             pk = self._resolve_pk(synced, change, result)
             values = self._resolve_references(synced, change.values)
@@ -205,9 +208,7 @@ class _Batch:
             .first()
         )
         if receipt is None:
-            raise _Rejected(
-                {field_name: [f"refers to {temp_pk}, a record that was not created"]}
-            )
+            raise _Rejected({field_name: [f"refers to {temp_pk}, a record that was not created"]})
         return synced.model._meta.pk.to_python(receipt)
 
     def _resolve_references(self, synced: SyncedModel, values: dict) -> dict:
@@ -380,7 +381,9 @@ def _json_kind(value) -> str:
 
 def _error_dict(error: ValidationError) -> dict:
     if hasattr(error, "error_dict"):
-        return {name: list(ValidationError(msgs).messages) for name, msgs in error.error_dict.items()}
+        return {
+            name: list(ValidationError(msgs).messages) for name, msgs in error.error_dict.items()
+        }
     return {"__all__": list(error.messages)}
 
 
@@ -393,4 +396,3 @@ def _first_error(errors: dict) -> str:
 
 def _indexed(changes: list[wire.Change]):
     return ((f"changes[{index}]", change) for index, change in enumerate(changes))
-

@@ -219,9 +219,7 @@ def build_registry(config: dict) -> Registry:
                 "which is not one of its synced fields."
             )
         if display is None:
-            display = next(
-                (f.name for f in fields if f.get_internal_type() == "CharField"), None
-            )
+            display = next((f.name for f in fields if f.get_internal_type() == "CharField"), None)
         synced[model._meta.label_lower] = SyncedModel(
             label=model._meta.label_lower,
             model=model,

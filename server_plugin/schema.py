@@ -36,7 +36,9 @@ def describe_field(field: models.Field) -> dict:
     if getattr(field, "max_length", None):
         described["max_length"] = field.max_length
     if field.choices:
-        described["choices"] = [[_jsonable(value), str(label)] for value, label in field.flatchoices]
+        described["choices"] = [
+            [_jsonable(value), str(label)] for value, label in field.flatchoices
+        ]
     if field.is_relation:
         described["related_model"] = field.related_model._meta.label_lower
         described["many"] = bool(field.many_to_many)

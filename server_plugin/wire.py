@@ -84,7 +84,13 @@ def _require(obj: dict, key: str, kinds: type | tuple[type, ...], where: str, *,
 
 
 def _kind_name(kinds) -> str:
-    names = {str: "a string", int: "an integer", dict: "an object", list: "a list", bool: "a boolean"}
+    names = {
+        str: "a string",
+        int: "an integer",
+        dict: "an object",
+        list: "a list",
+        bool: "a boolean",
+    }
     kinds = kinds if isinstance(kinds, tuple) else (kinds,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 

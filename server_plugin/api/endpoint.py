@@ -55,7 +55,10 @@ def endpoint(*methods: str, auth: bool = True):
             except Exception:
                 logger.exception("fieldsync: %s %s failed", request.method, request.path)
                 return json_response(
-                    {"error": "server_error", "detail": "The server failed; the change was not applied."},
+                    {
+                        "error": "server_error",
+                        "detail": "The server failed; the change was not applied.",
+                    },
                     500,
                 )
             if isinstance(answer, HttpResponse):

@@ -19,11 +19,38 @@ from ...prose import article_text, headline
 
 DEMO_PASSWORD = "demo-password"
 SECTIONS = ["Politics", "Culture", "Sport", "Weather", "Business", "Science"]
-AUTHORS = ["A. Writer", "B. Okafor", "C. Lindqvist", "D. Moreau", "E. Tanaka", "F. Haddad",
-           "G. Kowalski", "H. Mensah"]
-TAGS = ["council", "city", "budget", "transport", "schools", "health", "environment",
-        "culture", "sport", "weather", "business", "science", "housing", "elections",
-        "courts", "harbour", "festival", "history", "jobs", "energy"]
+AUTHORS = [
+    "A. Writer",
+    "B. Okafor",
+    "C. Lindqvist",
+    "D. Moreau",
+    "E. Tanaka",
+    "F. Haddad",
+    "G. Kowalski",
+    "H. Mensah",
+]
+TAGS = [
+    "council",
+    "city",
+    "budget",
+    "transport",
+    "schools",
+    "health",
+    "environment",
+    "culture",
+    "sport",
+    "weather",
+    "business",
+    "science",
+    "housing",
+    "elections",
+    "courts",
+    "harbour",
+    "festival",
+    "history",
+    "jobs",
+    "energy",
+]
 
 
 class Command(BaseCommand):
@@ -41,8 +68,10 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         with transaction.atomic(), collect_writes():
             sections = [Section.objects.get_or_create(name=name)[0] for name in SECTIONS]
-            authors = [Author.objects.create(name=n, email=f"{n.split()[-1].lower()}@example.org")
-                       for n in AUTHORS]
+            authors = [
+                Author.objects.create(name=n, email=f"{n.split()[-1].lower()}@example.org")
+                for n in AUTHORS
+            ]
             tags = [Tag.objects.get_or_create(name=name)[0] for name in TAGS]
             self._users(sections)
         with transaction.atomic():
@@ -52,18 +81,25 @@ class Command(BaseCommand):
             Article.objects.bulk_create(made, batch_size=500)
             through = Article.tags.through
             through.objects.bulk_create(
-                [through(article_id=a.pk, tag_id=t.pk) for a in made
-                 for t in rng.sample(tags, rng.randint(0, 3))],
+                [
+                    through(article_id=a.pk, tag_id=t.pk)
+                    for a in made
+                    for t in rng.sample(tags, rng.randint(0, 3))
+                ],
                 batch_size=1000,
             )
-            photos = [Photo(article=a, caption=f"{a.title}: scene {n + 1}",
-                            credit=rng.choice(AUTHORS))
-                      for a in made if rng.random() < 0.4 for n in range(rng.randint(1, 2))]
+            photos = [
+                Photo(article=a, caption=f"{a.title}: scene {n + 1}", credit=rng.choice(AUTHORS))
+                for a in made
+                if rng.random() < 0.4
+                for n in range(rng.randint(1, 2))
+            ]
             Photo.objects.bulk_create(photos, batch_size=500)
             track(made)  # bulk_create sends no signals: the documented helper
             track(Photo.objects.filter(article__in=made).select_related("article"))
-        self.stdout.write(f"Seeded {len(sections)} sections, {len(made)} articles, "
-                          f"{len(photos)} photos.")
+        self.stdout.write(
+            f"Seeded {len(sections)} sections, {len(made)} articles, {len(photos)} photos."
+        )
 
     def _articles(self, rng, section, authors, count) -> list[Article]:
         start = datetime.date(2026, 1, 5)
