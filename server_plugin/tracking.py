@@ -65,10 +65,9 @@ def collect_writes() -> Iterator[dict]:
         yield versions
     finally:
         _collecting.reset(token)
-    live = [inst for inst, deleted in pending.values() if not deleted]
-    gone = [inst for inst, deleted in pending.values() if deleted]
-    versions.update(track(live))
-    versions.update(track(gone, deleted=True))
+    # A deleted row's pk is gone from the instance by now: it was kept on record.
+    versions.update(track([inst for inst, gone in pending.values() if gone is None]))
+    versions.update(_track_deleted([gone for _, gone in pending.values() if gone is not None]))
 
 
 def track(instances: Iterable[models.Model], *, deleted: bool = False) -> dict:
@@ -85,6 +84,17 @@ def track(instances: Iterable[models.Model], *, deleted: bool = False) -> dict:
             continue
         key = None if deleted else synced.category_key_of(instance)
         targets[synced][str(instance.pk)] = key
+    return _track_targets(targets)
+
+
+def _track_deleted(rows: Iterable[tuple[SyncedModel, str]]) -> dict:
+    targets: dict[SyncedModel, dict[str, str | None]] = defaultdict(dict)
+    for synced, pk in rows:
+        targets[synced][pk] = None
+    return _track_targets(targets)
+
+
+def _track_targets(targets: dict[SyncedModel, dict[str, str | None]]) -> dict:
     versions: dict = {}
     if not targets:
         return versions
@@ -179,13 +189,17 @@ def current_versions(synced: SyncedModel, pks: Iterable) -> dict[str, tuple[int,
 
 
 def _record(instance: models.Model, deleted: bool) -> None:
-    if get_registry().for_model(type(instance)) is None:
+    synced = get_registry().for_model(type(instance))
+    if synced is None or instance.pk is None:
         return
     pending = _collecting.get()
-    if pending is not None:
-        pending[(type(instance), str(instance.pk))] = (instance, deleted)
-    else:
+    if pending is None:
         track([instance], deleted=deleted)
+    else:
+        pending[(synced.label, str(instance.pk))] = (
+            instance,
+            (synced, str(instance.pk)) if deleted else None,
+        )
 
 
 def _on_save(sender, instance, **kwargs) -> None:
