@@ -28,7 +28,7 @@ def _change_form_data(response) -> dict:
             data[management.add_prefix(name)] = management[name].value()
         forms += list(formset.forms)
     for form in forms:
-        for name, field in form.fields.items():
+        for name in form.fields:
             value = form[name].value()
             if value is None or value is False:
                 continue
@@ -40,9 +40,7 @@ def _change_form_data(response) -> dict:
     return data
 
 
-def test_edit_in_the_admin_change_form_shows_up_in_the_feed_with_a_new_version(
-    editor1, newsroom
-):
+def test_edit_in_the_admin_change_form_shows_up_in_the_feed_with_a_new_version(editor1, newsroom):
     article = article_in(newsroom)
     before = pulled(editor1, newsroom, article.pk)
     admin = _admin_client()

@@ -70,7 +70,9 @@ def test_wrong_types_in_a_change_are_400_naming_the_place(ready, nothing_written
 def test_unknown_model_is_400(ready, nothing_written):
     api, good = ready
     status, body = api.push(good, {**good, "id": str(uuid.uuid4()), "model": "news.comment"})
-    assert status == 400 and "news.comment" in body["detail"] and body["where"] == "changes[1].model"
+    assert (
+        status == 400 and "news.comment" in body["detail"] and body["where"] == "changes[1].model"
+    )
 
 
 def test_unknown_field_is_400(ready, nothing_written):
@@ -104,8 +106,8 @@ def test_push_to_a_category_this_device_has_not_checked_out_is_409(ready, nothin
     culture = Section.objects.get(name="Culture")
     other = pulled(api, culture, article_in(culture).pk)
     status, body = api.push(good, update(other, {"title": "Not mine to edit"}))
-    assert status == 409 and body["error"] == "not_checked_out" and body["category"] == str(
-        culture.pk
+    assert (
+        status == 409 and body["error"] == "not_checked_out" and body["category"] == str(culture.pk)
     )
 
 

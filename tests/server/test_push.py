@@ -86,7 +86,11 @@ def test_edits_of_the_same_sentence_are_a_conflict_with_the_servers_state(editor
     assert result["version"] == server_version
     assert result["values"]["body"] == theirs
     conflict = result["conflicts"]["body"]
-    assert (conflict["base"], conflict["mine"], conflict["theirs"]) == (TWO_PARAGRAPHS, mine, theirs)
+    assert (conflict["base"], conflict["mine"], conflict["theirs"]) == (
+        TWO_PARAGRAPHS,
+        mine,
+        theirs,
+    )
     article.refresh_from_db()
     assert article.body == theirs  # nothing written
     assert version_of(article) == server_version
