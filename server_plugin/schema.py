@@ -41,6 +41,7 @@ def describe_field(field: models.Field) -> dict:
         ]
     if field.is_relation:
         described["related_model"] = field.related_model._meta.label_lower
+        described["related_pk_type"] = field.related_model._meta.pk.get_internal_type()
         described["many"] = bool(field.many_to_many)
     if isinstance(field, models.DecimalField):
         described["max_digits"] = field.max_digits

@@ -93,6 +93,7 @@ STATIC_URL = "static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 FIELDSYNC = {
+    "CHECKOUT_MODE": os.environ.get("FIELDSYNC_DEMO_CHECKOUT_MODE", "exclusive"),
     "CATEGORY_MODEL": "news.Section",
     "MODELS": {
         "news.Article": {"category": "section", "display_field": "title"},

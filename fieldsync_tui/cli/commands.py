@@ -1,0 +1,326 @@
+"""One function per command. They run after the store is open (Django set up)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .. import credentials
+from ..store import edits
+from ..store.models import Account, Conflict, PendingChange, Record
+from ..sync import conflicts as conflict_resolution
+from ..sync.engine import EngineError, SyncEngine
+from ..sync.transport import Transport
+from . import EXIT_ATTENTION, EXIT_OK, default_device_name, read_password
+from .output import emit_json, progress_bar
+
+
+def run(args: argparse.Namespace, folder: Path) -> int:
+    handler = COMMANDS[args.command]
+    return handler(args, folder)
+
+
+def _engine(args, progress=None) -> SyncEngine:
+    account = Account.objects.first()
+    if account is None:
+        raise EngineError("not logged in: run `fieldsync login URL --username NAME`")
+    token = credentials.load_token(account.server_url, account.username, account.device_name)
+    if not token:
+        raise EngineError("no token for this folder: run `fieldsync login` again")
+    return SyncEngine(Transport(account.server_url, token), progress)
+
+
+def _attention_code() -> int:
+    open_conflicts = Conflict.objects.filter(resolved_at__isnull=True).exists()
+    rejected = PendingChange.objects.filter(state=PendingChange.REJECTED).exists()
+    return EXIT_ATTENTION if open_conflicts or rejected else EXIT_OK
+
+
+def login(args, folder: Path) -> int:
+    password = read_password(args.password_stdin)
+    device = args.device or default_device_name(folder)
+    transport = Transport(args.url)
+    token = SyncEngine.login(transport, args.username, password, device)
+    account = Account.objects.get()
+    try:
+        credentials.save_token(account.server_url, account.username, device, token)
+    except credentials.CredentialsError:
+        transport.logout()  # an unkept token must not stay valid on the server
+        raise
+    engine = SyncEngine(transport)
+    engine.refresh_schema()
+    engine.refresh_categories()
+    print(f"Logged in to {account.server_url} as {args.username} (device {device}).")
+    return EXIT_OK
+
+
+def logout(args, folder: Path) -> int:
+    engine = _engine(args)
+    account = engine.account
+    try:
+        engine.transport.logout()
+    finally:
+        credentials.delete_token(account.server_url, account.username, account.device_name)
+    print(f"Logged out; the token of {account.device_name} is revoked.")
+    return EXIT_OK
+
+
+def categories(args, folder: Path) -> int:
+    found = _engine(args).refresh_categories()
+    if args.json:
+        emit_json(
+            [
+                {
+                    "id": c.key,
+                    "name": c.name,
+                    "records": c.records,
+                    "checked_out_by_me": c.checked_out,
+                    "holders": c.holders,
+                }
+                for c in found
+            ]
+        )
+        return EXIT_OK
+    for category in found:
+        if category.checked_out:
+            state = "checked out by you"
+        elif category.holders:
+            state = "held by " + ", ".join(f"{h['user']} ({h['device']})" for h in category.holders)
+        else:
+            state = "free"
+        print(f"{category.key:>6}  {category.name:<24} {category.records:>7} records  {state}")
+    return EXIT_OK
+
+
+def checkout(args, folder: Path) -> int:
+    with progress_bar(not args.json) as progress:
+        category, warnings = _engine(args, progress).checkout(args.category)
+    count = Record.objects.filter(category_key=category.key).count()
+    if args.json:
+        emit_json({"category": category.name, "records": count, "warnings": warnings})
+    else:
+        for warning in warnings:
+            print(f"warning: {warning}")
+        print(f"Checked out {category.name}: {count} records here.")
+    return EXIT_OK
+
+
+def checkin(args, folder: Path) -> int:
+    with progress_bar(True) as progress:
+        category = _engine(args, progress).checkin(args.category)
+    print(f"Checked in {category.name}; its records were pushed and released.")
+    return EXIT_OK
+
+
+def sync(args, folder: Path) -> int:
+    with progress_bar(not args.json) as progress:
+        report = _engine(args, progress).sync()
+    status = _attention_code()
+    if args.json:
+        emit_json(
+            {
+                "pushed": dict(report.pushed),
+                "pulled": dict(report.pulled),
+                "problems": report.problems,
+            }
+        )
+    else:
+        pushed = ", ".join(f"{n} {s}" for s, n in sorted(report.pushed.items())) or "nothing"
+        pulled = ", ".join(f"{n} {s}" for s, n in sorted(report.pulled.items()) if n) or "nothing"
+        print(f"Pushed: {pushed}. Pulled: {pulled}.")
+        for problem in report.problems:
+            print(f"problem: {problem}")
+        if status == EXIT_ATTENTION:
+            print("Conflicts or rejected changes need you: see `fieldsync status`.")
+    return status
+
+
+def status(args, folder: Path) -> int:
+    engine = _engine(args)
+    engine.check_connectivity()
+    state = engine.status()
+    if args.json:
+        emit_json(state.to_json())
+        return EXIT_OK
+    mark = "● online" if state.online else "○ OFFLINE"
+    last = state.last_sync_at.strftime("%Y-%m-%d %H:%M") if state.last_sync_at else "never"
+    print(f"{mark} · {state.server_url} · {state.username}")
+    print(f"last sync {last} · {state.queued} queued · {state.conflicts} conflicts", end="")
+    print(f" · {state.rejected} rejected" if state.rejected else "")
+    if state.checked_out:
+        print("checked out: " + ", ".join(state.checked_out))
+    for entry in PendingChange.objects.filter(state=PendingChange.REJECTED).select_related(
+        "record"
+    ):
+        print(f"rejected: {entry.op} {entry.record.model} {entry.record.object_pk}: "
+              f"{entry.last_error}")  # fmt: skip
+    return EXIT_OK
+
+
+def _marks(record: Record) -> str:
+    if record.conflicted:
+        return "⚠ conflict"
+    if record.deleted:
+        return "● delete queued"
+    if record.pending:
+        return "● queued"
+    return ""
+
+
+def records(args, folder: Path) -> int:
+    engine = _engine(args)
+    category = engine.find_category(args.category)
+    if not category.checked_out:
+        raise EngineError(f"{category.name} is not checked out here: fieldsync checkout")
+    rows = Record.objects.filter(category_key=category.key).order_by("model", "title", "id")
+    if args.model:
+        rows = rows.filter(model=engine.schema.get(args.model).label)
+    if args.json:
+        emit_json(
+            [
+                {"model": r.model, "pk": r.object_pk, "title": r.title, "state": _marks(r)}
+                for r in rows.iterator()
+            ]
+        )
+        return EXIT_OK
+    for record in rows.iterator():
+        print(f"{record.model:<14} {record.object_pk:<38} {record.title[:60]:<60} {_marks(record)}")
+    return EXIT_OK
+
+
+def show(args, folder: Path) -> int:
+    engine = _engine(args)
+    record = edits.find_record(engine.schema, args.model, args.pk)
+    if args.json:
+        emit_json(
+            {
+                "model": record.model,
+                "pk": record.object_pk,
+                "category": record.category_key,
+                "version": record.base_version,
+                "values": record.values,
+                "state": _marks(record),
+            }
+        )
+        return EXIT_OK
+    model = engine.schema.get(record.model)
+    print(
+        f"{model.verbose_name} {record.object_pk} · version {record.base_version} {_marks(record)}"
+    )
+    for field in model.fields:
+        print(f"{field.label:>16}: {record.values.get(field.name)}")
+    return EXIT_OK
+
+
+def _parsed_values(schema, model_name: str, assignments: list[str]) -> dict:
+    model = schema.get(model_name)
+    values, errors = {}, {}
+    for assignment in assignments:
+        name, sep, raw = assignment.partition("=")
+        if not sep:
+            raise edits.EditError(f"--set {assignment!r}: write it as FIELD=VALUE")
+        try:
+            values[name.strip()] = model.field(name.strip()).parse(raw)
+        except ValueError as failure:
+            errors[name.strip()] = str(failure)
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise edits.EditError(f"{name}: {message}", errors)
+    return values
+
+
+def edit(args, folder: Path) -> int:
+    engine = _engine(args)
+    schema = engine.schema
+    if not args.set:
+        raise edits.EditError("nothing to change: give --set FIELD=VALUE")
+    values = _parsed_values(schema, args.model, args.set)
+    record = edits.update_record(schema, args.model, args.pk, values, args.edit_kind or "")
+    if args.json:
+        emit_json({"model": record.model, "pk": record.object_pk, "values": record.values})
+    else:
+        print(f"Saved {record}; queued for the next sync.")
+    return EXIT_OK
+
+
+def new(args, folder: Path) -> int:
+    engine = _engine(args)
+    schema = engine.schema
+    values = _parsed_values(schema, args.model, args.set)
+    category = engine.find_category(args.category).key if args.category else None
+    record = edits.create_record(schema, args.model, values, category)
+    if args.json:
+        emit_json({"model": record.model, "pk": record.object_pk, "values": record.values})
+    else:
+        print(f"Created {record.model} {record.object_pk}; queued for the next sync.")
+    return EXIT_OK
+
+
+def delete(args, folder: Path) -> int:
+    engine = _engine(args)
+    record = edits.delete_record(engine.schema, args.model, args.pk)
+    if record is None:
+        print("Deleted (it had never been synced, so there is nothing to tell the server).")
+    else:
+        print(f"Deleted {record}; queued for the next sync.")
+    return EXIT_OK
+
+
+def conflicts(args, folder: Path) -> int:
+    found = list(conflict_resolution.open_conflicts())
+    if args.json:
+        emit_json(
+            [
+                {
+                    "id": c.pk,
+                    "model": c.record.model,
+                    "pk": c.record.object_pk,
+                    "title": c.record.title,
+                    "op": c.op,
+                    "deleted_on_server": c.theirs is None,
+                    "fields": c.fields,
+                }
+                for c in found
+            ]
+        )
+        return EXIT_ATTENTION if found else EXIT_OK
+    if not found:
+        print("No conflicts.")
+    for conflict in found:
+        where = "deleted on the server" if conflict.theirs is None else ", ".join(conflict.fields)
+        print(f"{conflict.pk:>4}  {conflict.record.model} {conflict.record.object_pk} "
+              f"{conflict.record.title!r}: {where}")  # fmt: skip
+    return EXIT_ATTENTION if found else EXIT_OK
+
+
+def resolve(args, folder: Path) -> int:
+    engine = _engine(args)
+    schema = engine.schema
+    conflict = Conflict.objects.filter(pk=args.id, resolved_at__isnull=True).first()
+    if conflict is None:
+        raise conflict_resolution.ResolveError(f"no open conflict {args.id}")
+    edited = _parsed_values(schema, conflict.record.model, args.set) if args.set else None
+    record = conflict_resolution.resolve(schema, args.id, args.take, edited)
+    if args.json:
+        emit_json({"resolved": args.id, "values": record.values if record else None})
+    else:
+        print(f"Resolved conflict {args.id} ({args.take}); the result is queued for the next sync.")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "login": login,
+    "logout": logout,
+    "categories": categories,
+    "checkout": checkout,
+    "checkin": checkin,
+    "sync": sync,
+    "status": status,
+    "records": records,
+    "show": show,
+    "edit": edit,
+    "new": new,
+    "delete": delete,
+    "conflicts": conflicts,
+    "resolve": resolve,
+}

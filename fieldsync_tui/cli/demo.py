@@ -1,0 +1,73 @@
+"""``fieldsync demo``: a demo central site in a child process, and the app on it.
+
+The client and a central site can never share a process (Django settings are
+global), so the site runs as ``python -m server_plugin.demo`` in a child; the
+URL it prints tells us where it listens. It stops when we do.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import platformdirs
+
+URL_LINE = re.compile(r"fieldsync demo central site: (http://\S+)")
+
+
+def default_demo_dir() -> Path:
+    return Path(platformdirs.user_data_dir("fieldsync")) / "demo"
+
+
+def server_command(port: int, folder: Path, database_url: str | None = None) -> list[str]:
+    command = [sys.executable, "-m", "server_plugin.demo", "--port", str(port),
+               "--data-dir", str(folder)]  # fmt: skip
+    if database_url:
+        command += ["--database-url", database_url]
+    return command
+
+
+def run_demo(args) -> int:
+    folder = (args.demo_dir or default_demo_dir()).expanduser().resolve()
+    site_dir = folder / "central"
+    if args.server_only:
+        return run_server_in_foreground(args.port, site_dir, args.database_url)
+    from .app_launch import launch_demo_app
+
+    return launch_demo_app(folder, site_dir, args.port, args.database_url)
+
+
+def run_server_in_foreground(port: int, site_dir: Path, database_url: str | None = None) -> int:
+    """Run the demo site until Ctrl+C or SIGTERM (forwarded to the child)."""
+    child = subprocess.Popen(server_command(port, site_dir, database_url))
+
+    def forward(signum, frame):
+        child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        child.send_signal(signal.SIGTERM)
+        return child.wait()
+
+
+def start_server(port: int, site_dir: Path, database_url: str | None = None):
+    """Start the demo site in the background; returns (process, URL) once it listens."""
+    child = subprocess.Popen(
+        server_command(port, site_dir, database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen = []
+    for line in child.stdout:
+        seen.append(line)
+        match = URL_LINE.search(line)
+        if match:
+            return child, match.group(1).rstrip("/")
+    child.wait()
+    raise RuntimeError("the demo site did not start:\n" + "".join(seen[-20:]))

@@ -1,0 +1,105 @@
+"""The command line's grammar: every command, its arguments and its help."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+EXIT_CODES = """exit codes:
+  0  done
+  1  error (the message says what)
+  2  wrong usage
+  3  done, but conflicts or rejected changes remain (see `fieldsync conflicts`, `status`)
+  4  the server cannot be reached (work goes on offline; sync later)
+  5  not logged in, or the server refused the token (run `fieldsync login`)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fieldsync",
+        description="Offline editing for Django sites. Without a command, opens the app.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="this editor's data folder (default: FIELDSYNC_HOME or your user data folder)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str, json_output: bool = False):
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        if json_output:
+            sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+        return sub
+
+    login = command("login", "log in to a central site; the token goes into the OS keyring")
+    login.add_argument("url", help="the central site, e.g. http://127.0.0.1:8765")
+    login.add_argument("--username", required=True)
+    login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    login.add_argument("--device", help="a name for this device (default: host name and folder)")
+
+    command("logout", "revoke this device's token and forget it")
+    command("categories", "list the categories and who holds each", json_output=True)
+
+    checkout = command("checkout", "check out a category and pull its records", json_output=True)
+    checkout.add_argument("category", help="category name or id")
+    checkin = command("checkin", "push the category's changes and release it")
+    checkin.add_argument("category", help="category name or id")
+
+    command("sync", "push queued changes, then pull what changed", json_output=True)
+    command("status", "online/offline, last sync, queued changes, conflicts", json_output=True)
+
+    records = command("records", "list the records of a checked-out category", json_output=True)
+    records.add_argument("category", help="category name or id")
+    records.add_argument("--model", help="only this model")
+
+    show = command("show", "show one record", json_output=True)
+    show.add_argument("model")
+    show.add_argument("pk")
+
+    def with_values(sub):
+        sub.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="FIELD=VALUE",
+            help="a field's new value (repeatable); lists are comma-separated",
+        )
+
+    edit = command("edit", "change fields of a record (queued for the next sync)", json_output=True)
+    edit.add_argument("model")
+    edit.add_argument("pk")
+    with_values(edit)
+    kind = edit.add_mutually_exclusive_group()
+    kind.add_argument("--major", action="store_const", const="major", dest="edit_kind")
+    kind.add_argument("--minor", action="store_const", const="minor", dest="edit_kind")
+
+    new = command("new", "create a record (queued for the next sync)", json_output=True)
+    new.add_argument("model")
+    new.add_argument("--category", help="category name or id")
+    with_values(new)
+
+    delete = command("delete", "delete a record (queued for the next sync)")
+    delete.add_argument("model")
+    delete.add_argument("pk")
+
+    command("conflicts", "list unresolved conflicts", json_output=True)
+    resolve = command("resolve", "resolve a conflict", json_output=True)
+    resolve.add_argument("id", type=int)
+    resolve.add_argument("--take", choices=["mine", "theirs", "merge"], required=True)
+    with_values(resolve)
+
+    demo = command("demo", "start a demo central site on 127.0.0.1 with sample data")
+    demo.add_argument("--server-only", action="store_true", help="run only the central site")
+    demo.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free)")
+    demo.add_argument(
+        "--data-dir",
+        dest="demo_dir",
+        type=Path,
+        help="folder for the demo (the site in DIR/central, the editor in DIR/editor1)",
+    )
+    demo.add_argument("--database-url", help=argparse.SUPPRESS)
+    return parser

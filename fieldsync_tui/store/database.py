@@ -1,0 +1,65 @@
+"""Configuring Django for the client: settings made by the package, not the user.
+
+The client's store is a Django app over one SQLite file in the data folder.
+Settings are global to a process, so a process opens one store, once; the
+central site always runs in another process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import django
+from django.conf import settings
+
+STORE_FILE = "store.sqlite3"
+
+_opened: Path | None = None
+
+
+class StoreAlreadyOpen(RuntimeError):
+    pass
+
+
+def open_database(folder: Path) -> None:
+    """Configure Django on `folder`'s store and bring its tables up to date."""
+    global _opened
+    folder = Path(folder)
+    if _opened is not None:
+        if _opened == folder:
+            return
+        raise StoreAlreadyOpen(f"this process already uses the store in {_opened}")
+    settings.configure(
+        DATABASES={
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(folder / STORE_FILE),
+                "OPTIONS": {
+                    # One writer at a time; others wait rather than fail.
+                    "transaction_mode": "IMMEDIATE",
+                    "timeout": 30,
+                    # WAL lets the app read while the sync worker writes; FULL makes
+                    # every committed edit survive a power cut, not just a crash.
+                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+                },
+            }
+        },
+        INSTALLED_APPS=["fieldsync_tui.store"],
+        USE_TZ=True,
+        TIME_ZONE="UTC",
+        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+        LOGGING_CONFIG=None,
+    )
+    django.setup()
+    _migrate()
+    _opened = folder
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", verbosity=0, interactive=False)

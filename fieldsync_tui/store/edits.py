@@ -1,0 +1,206 @@
+"""Local edits: each writes the record and its sync-queue entry in one transaction.
+
+A crash at any moment therefore leaves either the old record and no entry,
+or the new record and its entry: an edit is never saved without being
+queued, nor queued without being saved. Values are validated against the
+schema first; a bad value is refused with the field named and nothing is
+written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from server_plugin import wire
+
+from .models import Category, PendingChange, Record
+from .schema import FieldError, ModelSchema, Schema
+
+
+class EditError(ValueError):
+    """An edit refused before anything was written; `errors` maps field -> message."""
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+def find_record(schema: Schema, model: str, pk: Any) -> Record:
+    label = schema.get(model).label
+    record = Record.objects.filter(model=label, object_pk=str(pk)).first()
+    if record is None:
+        raise EditError(f"no {label} with id {pk} in this store")
+    return record
+
+
+def _validated(schema: Schema, model: ModelSchema, values: dict) -> dict:
+    errors = {}
+    for name, value in values.items():
+        try:
+            field = model.field(name)
+            if not field.editable:
+                raise FieldError("cannot be edited")
+            field.validate(value)
+            if field.kind in ("fk", "m2m"):
+                _check_references(schema, field, value)
+        except FieldError as error:
+            errors[name] = str(error)
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise EditError(f"{name}: {message}", errors)
+    return values
+
+
+def _check_references(schema: Schema, field, value) -> None:
+    for key in value if isinstance(value, list) else [value]:
+        if key is None:
+            continue
+        if field.related_model == schema.category_model:
+            found = Category.objects.filter(key=str(key)).exists()
+        else:
+            found = Record.objects.filter(
+                model=field.related_model, object_pk=str(key), deleted=False
+            ).exists()
+        if not found:
+            raise FieldError(f"no {field.related_model} with id {key} here")
+
+
+def category_of(schema: Schema, model: ModelSchema, values: dict) -> str | None:
+    """The category a record with these values belongs to, following its path locally."""
+    if model.category_path is None:
+        return None
+    hops = model.category_path.split("__")
+    current_model, current_values = model, values
+    for index, hop in enumerate(hops):
+        value = current_values.get(hop)
+        if value is None:
+            return None
+        if index == len(hops) - 1:
+            return str(value)
+        target_label = current_model.field(hop).related_model
+        target = Record.objects.filter(model=target_label, object_pk=str(value)).first()
+        if target is None:
+            return None
+        if target.category_key is not None and index == len(hops) - 2:
+            return target.category_key
+        current_model, current_values = schema.get(target_label), target.values
+    return None
+
+
+def _require_checked_out(key: str | None, model: ModelSchema) -> None:
+    if model.reference:
+        if not model.writable:
+            raise EditError(f"{model.label} is read-only reference data")
+        return
+    if key is None:
+        raise EditError(f"a {model.verbose_name} must belong to a category")
+    if not Category.objects.filter(key=key, checked_out=True).exists():
+        name = Category.objects.filter(key=key).values_list("name", flat=True).first() or key
+        raise EditError(f"category {name} is not checked out on this device")
+
+
+def _queue(record: Record, op: str, edit_kind: str = "") -> None:
+    """Fold the edit into the record's open queue entry, or open one."""
+    open_entry = (
+        record.changes.filter(payload__isnull=True, state=PendingChange.QUEUED)
+        .order_by("-id")
+        .first()
+    )
+    record.changes.filter(state=PendingChange.REJECTED).delete()  # superseded by this edit
+    if open_entry is None:
+        PendingChange.objects.create(record=record, op=op, edit_kind=edit_kind)
+        return
+    if op == PendingChange.DELETE and open_entry.op == PendingChange.UPDATE:
+        open_entry.op = PendingChange.DELETE
+    if edit_kind == "major":
+        open_entry.edit_kind = "major"
+    elif not open_entry.edit_kind:
+        open_entry.edit_kind = edit_kind
+    open_entry.save(update_fields=["op", "edit_kind"])
+
+
+def update_record(
+    schema: Schema, model_name: str, pk: Any, changes: dict, edit_kind: str = ""
+) -> Record:
+    model = schema.get(model_name)
+    _validated(schema, model, changes)
+    with transaction.atomic():
+        record = find_record(schema, model.label, pk)
+        if record.deleted:
+            raise EditError(f"{record} was deleted here; it cannot be edited")
+        if record.conflicted:
+            raise EditError(f"{record} has an unresolved conflict; resolve it first")
+        values = {**record.values, **changes}
+        new_key = category_of(schema, model, values)
+        _require_checked_out(record.category_key, model)
+        if new_key != record.category_key:
+            _require_checked_out(new_key, model)
+        record.values = values
+        record.category_key = new_key
+        record.title = model.title_of(values)
+        record.pending = True
+        record.updated_at = timezone.now()
+        record.save()
+        op = PendingChange.CREATE if record.base_version is None else PendingChange.UPDATE
+        if record.changes.filter(payload__isnull=True, op=PendingChange.CREATE).exists():
+            op = PendingChange.CREATE
+        _queue(record, op, edit_kind)
+    return record
+
+
+def create_record(
+    schema: Schema, model_name: str, values: dict, category: str | None = None
+) -> Record:
+    model = schema.get(model_name)
+    if category is not None and model.category_field:
+        field = model.field(model.category_field)
+        if schema.category_model == field.related_model:
+            values = {model.category_field: field.parse(str(category)), **values}
+    full = {f.name: f.empty_value() for f in model.fields if f.editable}
+    full.update(values)
+    _validated(schema, model, full)
+    key = category_of(schema, model, full)
+    if category is not None and key is not None and key != str(category):
+        raise EditError(
+            f"the values put this {model.verbose_name} in category {key}, not {category}"
+        )
+    with transaction.atomic():
+        _require_checked_out(key, model)
+        pk = wire.new_temp_pk() if model.integer_pk else str(uuid.uuid4())
+        record = Record.objects.create(
+            model=model.label,
+            object_pk=pk,
+            category_key=key,
+            values=full,
+            base_version=None,
+            base_values={},
+            title=model.title_of(full),
+            pending=True,
+        )
+        _queue(record, PendingChange.CREATE)
+    return record
+
+
+def delete_record(schema: Schema, model_name: str, pk: Any) -> Record | None:
+    """Queue the deletion; a record never synced simply disappears (None)."""
+    model = schema.get(model_name)
+    with transaction.atomic():
+        record = find_record(schema, model.label, pk)
+        if record.conflicted:
+            raise EditError(f"{record} has an unresolved conflict; resolve it first")
+        _require_checked_out(record.category_key, model)
+        sent = record.changes.exclude(payload__isnull=True).exists()
+        if record.base_version is None and not sent:
+            record.delete()  # it never reached the server: nothing to tell it
+            return None
+        record.deleted = True
+        record.pending = True
+        record.updated_at = timezone.now()
+        record.save()
+        record.changes.filter(payload__isnull=True, op=PendingChange.CREATE).delete()
+        _queue(record, PendingChange.DELETE)
+    return record

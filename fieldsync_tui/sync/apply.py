@@ -1,0 +1,272 @@
+"""Applying what the server says to the local store: feed pages and push answers.
+
+Each function runs inside the caller's transaction, so a page of the feed
+and the category's cursor, or a push answer and the queue entries it
+settles, are committed together or not at all. A record with local edits is
+never overwritten: a newer server version is merged into it (merge.py, the
+same rules as the server's), or becomes a conflict the editor resolves.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from server_plugin import merge, wire
+
+from ..store.models import Category, Conflict, PendingChange, Record
+from ..store.schema import ModelSchema, Schema
+
+_LOOKUP_CHUNK = 500
+_PULLED_FIELDS = [
+    "values", "base_version", "base_values", "title", "category_key", "conflicted", "pending",
+    "updated_at",
+]  # fmt: skip
+
+
+def _chunks(items: list, size: int = _LOOKUP_CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# -- pulling -------------------------------------------------------------------
+
+
+def apply_feed_page(schema: Schema, category: Category | None, page: dict) -> dict:
+    """Apply one page of a feed; returns counts {"new", "updated", "deleted", "conflicts"}."""
+    counts = {"new": 0, "updated": 0, "deleted": 0, "conflicts": 0}
+    by_model: dict[str, list[dict]] = {}
+    for change in page["changes"]:
+        by_model.setdefault(change["model"], []).append(change)
+    for label, changes in by_model.items():
+        if label not in schema.models:
+            continue  # a model this user may not see, or one added since the schema was read
+        model = schema.models[label]
+        existing = {}
+        for chunk in _chunks([str(c["pk"]) for c in changes]):
+            for record in Record.objects.filter(model=label, object_pk__in=chunk):
+                existing[record.object_pk] = record
+        new, changed = [], []
+        for change in changes:
+            pk = str(change["pk"])
+            record = existing.get(pk)
+            outcome = _apply_change(model, category, record, change, counts)
+            if outcome is None:
+                continue
+            if record is None:
+                new.append(outcome)
+                existing[pk] = outcome
+            else:
+                changed.append(outcome)
+        Record.objects.bulk_create(new, batch_size=500)
+        Record.objects.bulk_update(changed, _PULLED_FIELDS, batch_size=500)
+    return counts
+
+
+def _apply_change(model: ModelSchema, category, record: Record | None, change: dict, counts):
+    key = None if model.reference else (category.key if category else None)
+    version = change["version"]
+    if change.get("deleted"):
+        if record is None:
+            return None
+        if record.pending or record.conflicted:
+            if record.deleted:  # deleted on both sides: agreed
+                record.delete()
+                counts["deleted"] += 1
+                return None
+            _conflict(record, None, version, counts)
+            return record
+        record.delete()
+        counts["deleted"] += 1
+        return None
+
+    theirs = change["fields"]
+    if record is None:
+        counts["new"] += 1
+        return Record(
+            model=model.label,
+            object_pk=str(change["pk"]),
+            category_key=key,
+            values=theirs,
+            base_version=version,
+            base_values=theirs,
+            title=model.title_of(theirs),
+        )
+    if record.base_version is not None and version <= record.base_version:
+        return None  # already have it (often our own push coming back)
+    if record.conflicted:
+        _conflict(record, theirs, version, counts)
+        return record
+    if record.pending:
+        if record.changes.exclude(payload__isnull=True).exists():
+            # The engine pushes before it pulls; reaching here would skip a version.
+            raise RuntimeError(f"{record} has a change sent but unanswered; push first")
+        if record.deleted:
+            return None  # the queued delete goes with its old base: the server decides
+        merged = merge.three_way_merge(
+            record.base_values, record.values, theirs, model.merge_kinds()
+        )
+        if not merged.clean:
+            _conflict(record, theirs, version, counts, merged)
+            return record
+        record.values = {**theirs, **merged.values}
+    else:
+        record.values = theirs
+    record.base_version, record.base_values = version, theirs
+    record.title = model.title_of(record.values)
+    record.category_key = key if key is not None else record.category_key
+    record.updated_at = timezone.now()
+    counts["updated"] += 1
+    return record
+
+
+def _conflict(record: Record, theirs, version, counts, merged=None) -> None:
+    """Turn the record's unsent edits into a conflict against the server's new state."""
+    kinds_fields = {}
+    if merged is not None:
+        kinds_fields = {name: c.to_json() for name, c in merged.conflicts.items()}
+    elif theirs is None:
+        changed = merge.changed_fields(record.base_values, record.values, {})
+        kinds_fields = {
+            name: merge.FieldConflict(record.base_values.get(name), value, None).to_json()
+            for name, value in changed.items()
+        }
+    op = PendingChange.DELETE if record.deleted else PendingChange.UPDATE
+    existing = record.conflicts.filter(resolved_at__isnull=True).first()
+    if existing is not None:
+        existing.theirs, existing.theirs_version = theirs, version
+        if kinds_fields:
+            existing.fields = kinds_fields
+        existing.save()
+    else:
+        Conflict.objects.create(
+            record=record,
+            op=op,
+            base_version=record.base_version,
+            base_values=record.base_values,
+            mine=record.values,
+            theirs=theirs,
+            theirs_version=version,
+            fields=kinds_fields,
+        )
+        counts["conflicts"] += 1
+    record.changes.filter(payload__isnull=True).delete()
+    record.conflicted = True
+    record.pending = False
+
+
+# -- pushing -------------------------------------------------------------------
+
+
+def freeze(schema: Schema, entry: PendingChange) -> dict | None:
+    """The exact change to send for an entry; None when there is nothing left to say."""
+    if entry.payload is not None:
+        return entry.payload
+    record = entry.record
+    model = schema.get(record.model)
+    change = wire.Change(
+        id=str(entry.change_id),
+        op=entry.op,
+        model=record.model,
+        pk=_wire_pk(model, record.object_pk),
+        category=record.category_key,
+        edit_kind=entry.edit_kind or None,
+    )
+    if entry.op == PendingChange.CREATE:
+        change.values = record.values
+    elif entry.op == PendingChange.UPDATE:
+        change.values = merge.changed_fields(record.base_values, record.values, model.merge_kinds())
+        if not change.values:
+            return None
+        change.base_version = record.base_version
+        change.base_values = {name: record.base_values.get(name) for name in change.values}
+    else:
+        change.base_version = record.base_version
+    return change.to_json()
+
+
+def _wire_pk(model: ModelSchema, pk: str):
+    if model.integer_pk and not wire.is_temp_pk(pk):
+        return int(pk)
+    return pk
+
+
+def apply_push_result(schema: Schema, entry: PendingChange, result: dict) -> str:
+    """Settle one queue entry with the server's answer; returns the status."""
+    status = result["status"]
+    record = entry.record
+    model = schema.get(record.model)
+    if status in (wire.APPLIED, wire.MERGED):
+        _settle_applied(schema, model, entry, record, result)
+    elif status == wire.CONFLICT:
+        _settle_conflict(entry, record, result)
+    elif status == wire.REJECTED:
+        entry.state = PendingChange.REJECTED
+        entry.errors = result.get("errors", {})
+        entry.last_error = result.get("message") or "rejected by the server"
+        entry.save(update_fields=["state", "errors", "last_error"])
+    elif status == wire.REVIEW:
+        entry.state = "review"
+        entry.last_error = result.get("message") or "waiting for a chief editor's review"
+        entry.save(update_fields=["state", "last_error"])
+    return status
+
+
+def _settle_applied(schema, model, entry, record, result) -> None:
+    if result.get("deleted"):
+        record.delete()
+        return
+    if result.get("temp_pk") and str(result["pk"]) != record.object_pk:
+        replace_temp_pk(schema, model, record, result["temp_pk"], str(result["pk"]))
+    theirs = result.get("values") or {}
+    sent = entry.payload or {}
+    # Edits made after this change was sent stay on top of the server's state.
+    sent_state = {**record.base_values, **sent.get("values", {})}
+    later = merge.changed_fields(sent_state, record.values, model.merge_kinds())
+    record.values = {**theirs, **later}
+    record.base_version = result.get("version")
+    record.base_values = theirs
+    record.title = model.title_of(record.values)
+    if result.get("category") is not None and not model.reference:
+        record.category_key = str(result["category"])
+    entry.delete()
+    record.pending = record.changes.exists()
+    record.save()
+
+
+def _settle_conflict(entry, record, result) -> None:
+    entry.delete()
+    theirs = None if result.get("deleted") else result.get("values")
+    Conflict.objects.create(
+        record=record,
+        change_id=entry.change_id,
+        op=entry.op,
+        base_version=record.base_version,
+        base_values=record.base_values,
+        mine=record.values,
+        theirs=theirs,
+        theirs_version=result.get("version"),
+        fields=result.get("conflicts", {}),
+    )
+    record.changes.filter(payload__isnull=True).delete()
+    record.conflicted = True
+    record.pending = record.changes.exists()
+    record.save()
+
+
+def replace_temp_pk(schema: Schema, model: ModelSchema, record: Record, temp: str, final: str):
+    """Rewrite a temporary id everywhere it is used locally: the record and references."""
+    record.object_pk = final
+    final_value = int(final) if model.integer_pk else final
+    for other_model, field in schema.referring_fields(model.label):
+        for other in Record.objects.filter(model=other_model.label, values__icontains=temp):
+            value = other.values.get(field.name)
+            if field.many and isinstance(value, list):
+                other.values[field.name] = [final_value if v == temp else v for v in value]
+            elif value == temp:
+                other.values[field.name] = final_value
+            else:
+                continue
+            Record.objects.filter(pk=other.pk).update(values=other.values)
+    for conflict in Conflict.objects.filter(mine__icontains=temp):
+        conflict.mine = {k: (final_value if v == temp else v) for k, v in conflict.mine.items()}
+        conflict.save(update_fields=["mine"])

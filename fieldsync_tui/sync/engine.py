@@ -1,0 +1,382 @@
+"""The sync engine: pull, push, checkout, check-in, connectivity. No UI here.
+
+Runs directly under the CLI and in a worker thread under the app; it reports
+progress through a callback and raises TransportError subclasses for the
+caller to show. Order of a sync: push first (so the server merges our edits
+against its newest state), then pull every checked-out category and the
+reference data, one transaction per page together with the cursor.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..store.models import Account, Category, Conflict, PendingChange, Record
+from ..store.schema import Schema
+from .apply import apply_feed_page, apply_push_result, freeze
+from .transport import Offline, Refused, Transport
+
+# Records per page pulled and changes per push; the environment may tune them.
+PULL_PAGE = int(os.environ.get("FIELDSYNC_PULL_PAGE", 1000))
+PUSH_BATCH = int(os.environ.get("FIELDSYNC_PUSH_BATCH", 250))
+
+
+@dataclass
+class Progress:
+    phase: str  # "pull" or "push"
+    label: str  # what is being synced, for a person
+    done: int
+    total: int | None
+
+
+@dataclass
+class SyncReport:
+    pushed: Counter = field(default_factory=Counter)  # status -> count
+    pulled: Counter = field(default_factory=Counter)  # new / updated / deleted / conflicts
+    problems: list[str] = field(default_factory=list)  # what could not be done, in words
+
+
+@dataclass
+class Status:
+    server_url: str
+    username: str
+    online: bool
+    last_sync_at: datetime | None
+    queued: int
+    rejected: int
+    conflicts: int
+    checked_out: list[str]
+
+    def to_json(self) -> dict:
+        return {
+            "server": self.server_url,
+            "username": self.username,
+            "online": self.online,
+            "last_sync_at": self.last_sync_at.isoformat() if self.last_sync_at else None,
+            "queued": self.queued,
+            "rejected": self.rejected,
+            "conflicts": self.conflicts,
+            "checked_out": self.checked_out,
+        }
+
+
+class EngineError(Exception):
+    """Something the editor must act on (the message says what)."""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class SyncEngine:
+    def __init__(self, transport: Transport, progress: ProgressCallback | None = None):
+        self.transport = transport
+        self.progress = progress or (lambda p: None)
+        self._crash = _CrashHook.from_env()
+
+    # -- state -----------------------------------------------------------------
+
+    @property
+    def account(self) -> Account:
+        account = Account.objects.first()
+        if account is None:
+            raise EngineError("not logged in: run `fieldsync login URL --username NAME`")
+        return account
+
+    @property
+    def schema(self) -> Schema:
+        return Schema(self.account.schema)
+
+    def status(self) -> Status:
+        account = self.account
+        return Status(
+            server_url=account.server_url,
+            username=account.username,
+            online=account.online,
+            last_sync_at=account.last_sync_at,
+            queued=PendingChange.objects.filter(state=PendingChange.QUEUED).count(),
+            rejected=PendingChange.objects.filter(state=PendingChange.REJECTED).count(),
+            conflicts=Conflict.objects.filter(resolved_at__isnull=True).count(),
+            checked_out=list(
+                Category.objects.filter(checked_out=True).values_list("name", flat=True)
+            ),
+        )
+
+    def check_connectivity(self) -> bool:
+        online = self.transport.ping()
+        Account.objects.update(online=online, last_online_check=timezone.now())
+        return online
+
+    # -- account ---------------------------------------------------------------
+
+    @staticmethod
+    def login(transport: Transport, username: str, password: str, device: str) -> str:
+        """Trade the password for a device token; remembers the server and user."""
+        answer = transport.login(username, password, device)
+        url = transport.base.rsplit("/fieldsync/", 1)[0]
+        account = Account.objects.first()
+        if account is not None and (account.server_url, account.username) != (url, username):
+            if PendingChange.objects.exists() or Conflict.objects.filter(resolved_at=None).exists():
+                raise EngineError(
+                    f"this folder has unsynced work for {account.username} at "
+                    f"{account.server_url}; sync it, or use another --data-dir"
+                )
+            Record.objects.all().delete()
+            Category.objects.all().delete()
+            account.delete()
+            account = None
+        if account is None:
+            account = Account(server_url=url, username=username)
+        account.device_name = device
+        account.online = True
+        account.save()
+        transport.token = answer["token"]
+        return answer["token"]
+
+    def refresh_schema(self) -> Schema:
+        data = self.transport.schema()
+        Account.objects.update(schema=data, online=True)
+        return Schema(data)
+
+    def refresh_categories(self) -> list[Category]:
+        seen = []
+        with transaction.atomic():
+            for item in self.transport.categories():
+                category, _ = Category.objects.get_or_create(key=item["id"])
+                category.name = item["name"]
+                category.records = item.get("records", 0)
+                category.holders = item.get("holders", [])
+                category.checked_out = bool(item.get("checked_out_by_me"))
+                category.save()
+                seen.append(category.key)
+            # A category no longer listed (grant removed): keep it only while it holds work.
+            Category.objects.exclude(key__in=seen).filter(checked_out=False).delete()
+        return list(Category.objects.all())
+
+    def find_category(self, name_or_key: str) -> Category:
+        wanted = str(name_or_key)
+        match = Category.objects.filter(key=wanted).first()
+        if match is None:
+            match = Category.objects.filter(name__iexact=wanted).first()
+        if match is None:
+            self.refresh_categories()
+            match = (
+                Category.objects.filter(key=wanted).first()
+                or Category.objects.filter(name__iexact=wanted).first()
+            )
+        if match is None:
+            names = ", ".join(Category.objects.values_list("name", flat=True)) or "none"
+            raise EngineError(f"unknown category {wanted!r} (categories: {names})")
+        return match
+
+    # -- checkout / check-in ----------------------------------------------------
+
+    def checkout(self, name_or_key: str) -> tuple[Category, list[str]]:
+        if not self.account.schema:
+            self.refresh_schema()
+        category = self.find_category(name_or_key)
+        answer = self.transport.checkout(category.key)
+        category.checked_out = True
+        category.save(update_fields=["checked_out"])
+        self.pull_reference()
+        self.pull(category)
+        Account.objects.update(last_sync_at=timezone.now())
+        return category, answer.get("warnings", [])
+
+    def checkin(self, name_or_key: str) -> Category:
+        category = self.find_category(name_or_key)
+        in_category = Record.objects.filter(category_key=category.key)
+        conflicts = Conflict.objects.filter(record__in=in_category, resolved_at=None).count()
+        if conflicts:
+            raise EngineError(
+                f"{category.name} has {conflicts} unresolved conflict(s); "
+                "resolve them (fieldsync conflicts) before checking in"
+            )
+        self.push()
+        left = PendingChange.objects.filter(record__in=in_category).count()
+        if left:
+            raise EngineError(
+                f"{left} change(s) in {category.name} could not be pushed "
+                "(see fieldsync status); fix them before checking in"
+            )
+        self.transport.checkin(category.key)
+        with transaction.atomic():
+            in_category.delete()  # no longer ours to edit: no stale copy left behind
+            category.checked_out = False
+            category.cursor = 0
+            category.save(update_fields=["checked_out", "cursor"])
+        return category
+
+    # -- sync --------------------------------------------------------------------
+
+    def sync(self) -> SyncReport:
+        report = SyncReport()
+        self.refresh_schema()
+        report.pushed = self.push(report)
+        report.pulled += self.pull_reference()
+        for category in Category.objects.filter(checked_out=True):
+            try:
+                report.pulled += self.pull(category)
+            except EngineError as error:
+                report.problems.append(str(error))
+        self.refresh_categories()
+        Account.objects.update(last_sync_at=timezone.now(), online=True)
+        return report
+
+    def pull_reference(self) -> Counter:
+        return self._pull(None, "reference data")
+
+    def pull(self, category: Category) -> Counter:
+        frozen = PendingChange.objects.filter(
+            record__category_key=category.key, payload__isnull=False, state=PendingChange.QUEUED
+        )
+        if frozen.exists():
+            self.push()  # settle what was sent before: its answer decides those records
+            if frozen.exists():
+                raise EngineError(
+                    f"{category.name} was not pulled: changes sent earlier are still unanswered"
+                )
+        category.refresh_from_db()
+        return self._pull(category, category.name)
+
+    def _pull(self, category: Category | None, label: str) -> Counter:
+        schema = self.schema
+        account = self.account
+        cursor = category.cursor if category else account.reference_cursor
+        key = category.key if category else None
+        counts: Counter = Counter()
+        done, total = 0, None
+        first = True
+        while True:
+            page = self.transport.changes(key, cursor, PULL_PAGE, count=first)
+            if first:
+                total = page.get("remaining")
+                first = False
+            with transaction.atomic():
+                counts.update(apply_feed_page(schema, category, page))
+                cursor = page["cursor"]
+                if category is not None:
+                    Category.objects.filter(key=key).update(
+                        cursor=cursor, last_pulled_at=timezone.now()
+                    )
+                else:
+                    Account.objects.update(reference_cursor=cursor)
+            self._crash.reached("pull-page")
+            done += len(page["changes"])
+            self.progress(Progress("pull", label, done, total))
+            if not page["more"]:
+                break
+        if category is not None:
+            category.cursor = cursor
+        return counts
+
+    def push(self, report: SyncReport | None = None) -> Counter:
+        """Send the queue in rounds: one change per record per round, batches per category."""
+        schema = self.schema
+        statuses: Counter = Counter()
+        blocked: set = set()
+        total = PendingChange.objects.filter(state=PendingChange.QUEUED).count()
+        done = 0
+        while True:
+            entries = self._next_round(blocked)
+            if not entries:
+                break
+            for key, group in groupby(entries, key=lambda e: e.record.category_key):
+                group = list(group)
+                for start in range(0, len(group), PUSH_BATCH):
+                    batch = group[start : start + PUSH_BATCH]
+                    sent = self._push_batch(schema, batch, statuses, blocked, key, report)
+                    done += sent
+                    self.progress(Progress("push", "queued changes", done, max(total, done)))
+        return statuses
+
+    def _next_round(self, blocked: set) -> list[PendingChange]:
+        queued = (
+            PendingChange.objects.filter(state=PendingChange.QUEUED, record__conflicted=False)
+            .select_related("record")
+            .order_by("id")
+        )
+        first_per_record: dict[int, PendingChange] = {}
+        for entry in queued:
+            if entry.record.category_key in blocked:
+                continue
+            first_per_record.setdefault(entry.record_id, entry)
+        return sorted(first_per_record.values(), key=lambda e: (e.record.category_key or "", e.id))
+
+    def _push_batch(self, schema, batch, statuses, blocked, key, report) -> int:
+        with transaction.atomic():
+            ready = []
+            for entry in batch:
+                payload = freeze(schema, entry)
+                if payload is None:  # edited back to the server's values: nothing to send
+                    record = entry.record
+                    entry.delete()
+                    record.pending = record.changes.exists()
+                    record.save(update_fields=["pending"])
+                    continue
+                entry.payload = payload
+                entry.attempts += 1
+                entry.save(update_fields=["payload", "attempts"])
+                ready.append(entry)
+        if not ready:
+            return 0
+        self._crash.reached("push-frozen")
+        try:
+            results = self.transport.push([entry.payload for entry in ready])
+        except Offline as error:
+            PendingChange.objects.filter(pk__in=[e.pk for e in ready]).update(last_error=str(error))
+            raise
+        except Refused as refused:
+            self._refused(ready, refused, blocked, key, report)
+            return 0
+        self._crash.reached("push-answered")
+        with transaction.atomic():
+            for entry, result in zip(ready, results, strict=True):
+                statuses[apply_push_result(schema, entry, result)] += 1
+        return len(ready)
+
+    def _refused(self, ready, refused: Refused, blocked, key, report) -> None:
+        where = refused.body.get("where", "")
+        if refused.status == 400 and where.startswith("changes["):
+            index = int(where[len("changes[") :].split("]")[0])
+            entry = ready[index]
+            entry.state = PendingChange.REJECTED
+            entry.last_error = refused.detail
+            entry.save(update_fields=["state", "last_error"])
+            return
+        PendingChange.objects.filter(pk__in=[e.pk for e in ready]).update(last_error=refused.detail)
+        blocked.add(key)
+        if report is not None:
+            report.problems.append(refused.detail)
+
+
+class _CrashHook:
+    """Test hook: ``FIELDSYNC_CRASH_AT=point:N`` kills the process (SIGKILL) the
+    N-th time `point` is reached, to prove that a crash at that moment loses
+    nothing. Unset in normal use."""
+
+    def __init__(self, point: str | None, count: int):
+        self.point, self.count = point, count
+
+    @classmethod
+    def from_env(cls) -> _CrashHook:
+        spec = os.environ.get("FIELDSYNC_CRASH_AT", "")
+        if ":" not in spec:
+            return cls(None, 0)
+        point, count = spec.split(":", 1)
+        return cls(point, int(count))
+
+    def reached(self, point: str) -> None:
+        if point != self.point:
+            return
+        self.count -= 1
+        if self.count <= 0:
+            os.kill(os.getpid(), signal.SIGKILL)
