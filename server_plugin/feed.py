@@ -55,7 +55,7 @@ def read_feed(user, category_key: str, since: int, limit: int, count: bool = Fal
             changes.append(
                 {
                     "model": synced.label,
-                    "pk": synced.model._meta.pk.to_python(pk),
+                    "pk": synced.wire_pk(synced.model._meta.pk.to_python(pk)),
                     "version": version,
                     "deleted": True,
                 }

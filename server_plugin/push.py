@@ -29,7 +29,7 @@ from .checkouts import require_checkout
 from .errors import ApiError, bad_request, forbidden
 from .models import ChangeReceipt, Device
 from .registry import REFERENCE_KEY, SyncedModel, get_registry
-from .tracking import acting_as, collect_writes, current_versions
+from .tracking import acting_as, collect_writes, current_versions, lock_feeds
 
 _DEADLOCK_RETRIES = 3
 
@@ -230,6 +230,11 @@ class _Batch:
         return resolved
 
     def _locked_instance(self, synced: SyncedModel, pk) -> models.Model | None:
+        # Feed lock first, then the row: the same order as every other writer.
+        current = synced.model._default_manager.filter(pk=pk).first()
+        if current is None:
+            return None
+        lock_feeds([synced.category_key_of(current)])
         return synced.model._default_manager.select_for_update().filter(pk=pk).first()
 
     def _create(self, synced: SyncedModel, pk, values: dict) -> _Outcome:

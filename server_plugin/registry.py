@@ -171,6 +171,11 @@ def _synced_fields(model, options: dict, label: str) -> tuple[models.Field, ...]
     if wanted == "__all__":
         chosen = [f for f in candidates if getattr(f, "editable", True)]
     else:
+        if model._meta.pk.name in wanted:
+            raise ImproperlyConfigured(
+                f"FIELDSYNC['MODELS'][{label!r}]['fields'] names the primary key "
+                f"{model._meta.pk.name!r}; leave it out, it always travels."
+            )
         unknown = [name for name in wanted if name not in by_name]
         if unknown:
             raise ImproperlyConfigured(
@@ -179,6 +184,12 @@ def _synced_fields(model, options: dict, label: str) -> tuple[models.Field, ...]
             )
         chosen = [by_name[name] for name in wanted]
     excluded = set(options.get("exclude", ()))
+    missing = sorted(excluded - set(by_name))
+    if missing:
+        raise ImproperlyConfigured(
+            f"FIELDSYNC['MODELS'][{label!r}]['exclude'] names {', '.join(missing)}, "
+            f"which {model._meta.label} does not have (or cannot sync)."
+        )
     return tuple(f for f in chosen if f.name not in excluded)
 
 

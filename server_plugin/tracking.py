@@ -25,7 +25,7 @@ from contextvars import ContextVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
 from .models import FeedCounter, TrackedRow
@@ -100,7 +100,24 @@ def _track_targets(targets: dict[SyncedModel, dict[str, str | None]]) -> dict:
         return versions
     with transaction.atomic():
         for synced, wanted in targets.items():
-            versions.update(_track_model(synced, wanted))
+            model_versions, moved = _track_model(synced, wanted)
+            versions.update(model_versions)
+            if moved:
+                versions.update(_track_dependents(synced, moved))
+    return versions
+
+
+def _track_dependents(synced: SyncedModel, moved: list[str]) -> dict:
+    """Rows that find their category through a moved row move with it (a photo
+    follows its article to another section)."""
+    versions: dict = {}
+    for other in get_registry().category_models():
+        hops = other.category_path.split("__")
+        if len(hops) < 2 or other.model._meta.get_field(hops[0]).related_model is not synced.model:
+            continue
+        related = other.model._default_manager.select_related(hops[0])
+        for chunk in _chunks(moved, _LOOKUP_CHUNK):
+            versions.update(track(related.filter(**{f"{hops[0]}__in": chunk})))
     return versions
 
 
@@ -126,12 +143,19 @@ def allocate_positions(category_key: str, count: int) -> int:
     """Reserve `count` positions in a feed; the row lock is held to commit."""
     counter, _ = FeedCounter.objects.select_for_update().get_or_create(category_key=category_key)
     first = counter.last_position + 1
-    counter.last_position += count
-    counter.save(update_fields=["last_position"])
+    if count:
+        counter.last_position += count
+        counter.save(update_fields=["last_position"])
     return first
 
 
-def _track_model(synced: SyncedModel, wanted: dict[str, str | None]) -> dict:
+def lock_feeds(keys) -> None:
+    """Take the feed locks of `keys` now, in a fixed order (see `_on_pre_save`)."""
+    for key in sorted({key for key in keys if key is not None}):
+        allocate_positions(key, 0)
+
+
+def _track_model(synced: SyncedModel, wanted: dict[str, str | None]) -> tuple[dict, list]:
     content_type = ContentType.objects.get_for_model(synced.model)
     existing: dict[str, list[TrackedRow]] = defaultdict(list)
     for chunk in _chunks(sorted(wanted), _LOOKUP_CHUNK):
@@ -144,6 +168,7 @@ def _track_model(synced: SyncedModel, wanted: dict[str, str | None]) -> dict:
     # Every feed the row leaves gets a tombstone; the feed it is in gets the live entry.
     plan: list[tuple[TrackedRow, bool, int]] = []
     versions = {}
+    moved = []
     for pk, key in wanted.items():
         rows = existing.get(pk, [])
         version = max((row.version for row in rows), default=0) + 1
@@ -151,6 +176,8 @@ def _track_model(synced: SyncedModel, wanted: dict[str, str | None]) -> dict:
         for row in rows:
             if row.category_key != key and not row.deleted:
                 plan.append((row, True, version))
+                if key is not None:
+                    moved.append(pk)
         if key is not None:
             live = next((row for row in rows if row.category_key == key), None)
             if live is None:
@@ -168,7 +195,7 @@ def _track_model(synced: SyncedModel, wanted: dict[str, str | None]) -> dict:
     fields = ["position", "version", "deleted", "changed_at", "changed_by"]
     TrackedRow.objects.bulk_update([row for row, _, _ in plan if row.pk], fields, batch_size=500)
     TrackedRow.objects.bulk_create([row for row, _, _ in plan if not row.pk], batch_size=500)
-    return versions
+    return versions, moved
 
 
 def current_versions(synced: SyncedModel, pks: Iterable) -> dict[str, tuple[int, bool]]:
@@ -202,6 +229,37 @@ def _record(instance: models.Model, deleted: bool) -> None:
         )
 
 
+def _live_keys(synced: SyncedModel, pk) -> list[str]:
+    content_type = ContentType.objects.get_for_model(synced.model)
+    rows = TrackedRow.objects.filter(content_type=content_type, object_pk=str(pk), deleted=False)
+    return list(rows.values_list("category_key", flat=True))
+
+
+def _lock_before_write(instance: models.Model, using: str, *, new_key: bool) -> None:
+    """Take the feed locks before the host's row is written, not after.
+
+    Tracking runs after the write, when the row is already locked. Two
+    transactions that each write several rows of one category could then
+    hold a row the other needs while waiting for the feed lock; taking the
+    feed lock first (inside a transaction) removes that cycle.
+    """
+    synced = get_registry().for_model(type(instance))
+    if synced is None or not transaction.get_connection(using).in_atomic_block:
+        return
+    keys = _live_keys(synced, instance.pk) if instance.pk is not None else []
+    if new_key:
+        keys.append(synced.category_key_of(instance))
+    lock_feeds(keys)
+
+
+def _on_pre_save(sender, instance, using=None, **kwargs) -> None:
+    _lock_before_write(instance, using, new_key=True)
+
+
+def _on_pre_delete(sender, instance, using=None, **kwargs) -> None:
+    _lock_before_write(instance, using, new_key=False)
+
+
 def _on_save(sender, instance, **kwargs) -> None:
     _record(instance, deleted=False)
 
@@ -211,8 +269,12 @@ def _on_delete(sender, instance, **kwargs) -> None:
 
 
 def _on_m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    if action in ("post_add", "post_remove") and not pk_set:
+        return  # e.g. adding a tag the article already has: nothing changed
     if not reverse:
-        if action in ("post_add", "post_remove", "post_clear"):
+        if action in ("pre_add", "pre_remove", "pre_clear"):
+            _lock_before_write(instance, kwargs.get("using"), new_key=False)
+        elif action in ("post_add", "post_remove", "post_clear"):
             _record(instance, deleted=False)
         return
     # Reverse side (e.g. tag.article_set.add(...)): the synced rows are `model`'s.
@@ -234,6 +296,8 @@ def _on_m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) 
 
 
 def connect_signals() -> None:
+    pre_save.connect(_on_pre_save, dispatch_uid="fieldsync_pre_save")
+    pre_delete.connect(_on_pre_delete, dispatch_uid="fieldsync_pre_delete")
     post_save.connect(_on_save, dispatch_uid="fieldsync_post_save")
     post_delete.connect(_on_delete, dispatch_uid="fieldsync_post_delete")
     m2m_changed.connect(_on_m2m_changed, dispatch_uid="fieldsync_m2m_changed")

@@ -8,6 +8,8 @@ import json
 import uuid
 
 import pytest
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.test import Client
 
@@ -65,6 +67,12 @@ def login(username: str, device: str = "laptop") -> Api:
 
 
 @pytest.fixture
+def root(db) -> User:
+    """A superuser: sees every category and model, for reading feeds directly."""
+    return User.objects.create_superuser("root", "root@example.org", "demo-password")
+
+
+@pytest.fixture
 def newsroom(db):
     """The demo newsroom, small: 6 sections of 4 articles, and its users."""
     call_command("seed_demo", articles=4, verbosity=0)
@@ -83,7 +91,9 @@ def editor2(newsroom) -> Api:
 
 def version_of(instance) -> int:
     """The record's current version in the side table."""
-    rows = TrackedRow.objects.filter(object_pk=str(instance.pk))
+    rows = TrackedRow.objects.filter(
+        content_type=ContentType.objects.get_for_model(instance), object_pk=str(instance.pk)
+    )
     return max(row.version for row in rows)
 
 

@@ -1,0 +1,59 @@
+"""Fixtures for end-to-end tests: a real central site per test (SQLite and
+PostgreSQL variants) and editors driving the real command line."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.support.central import CentralSite, SiteTemplate
+from tests.support.editor import Editor
+
+BACKENDS = os.environ.get("FIELDSYNC_E2E_BACKENDS", "sqlite,postgres").split(",")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def site_template(request, tmp_path_factory):
+    template = SiteTemplate(request.param, tmp_path_factory.mktemp(f"template-{request.param}"))
+    template.build()
+    yield template
+    template.drop()
+
+
+@pytest.fixture
+def central(site_template, tmp_path):
+    site = CentralSite(site_template, tmp_path / "central").start()
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def advisory_central(site_template, tmp_path):
+    """A site where several editors may hold one category (each is warned)."""
+    site = CentralSite(
+        site_template, tmp_path / "central", env={"FIELDSYNC_DEMO_CHECKOUT_MODE": "advisory"}
+    ).start()
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def keyring_home(tmp_path):
+    return tmp_path / "keyring-home"
+
+
+def make_editor(name, tmp_path, keyring_home, site) -> Editor:
+    editor = Editor(name, tmp_path / f"{name}-data", keyring_home)
+    editor.login(site.url)
+    return editor
+
+
+@pytest.fixture
+def editor1(central, tmp_path, keyring_home) -> Editor:
+    return make_editor("editor1", tmp_path, keyring_home, central)
+
+
+@pytest.fixture
+def editor2(central, tmp_path, keyring_home) -> Editor:
+    return make_editor("editor2", tmp_path, keyring_home, central)
