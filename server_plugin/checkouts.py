@@ -28,8 +28,8 @@ def describe_holder(checkout: Checkout) -> dict:
     return {
         "user": checkout.user.get_username(),
         "device": checkout.device.name,
-        "since": checkout.taken_at.isoformat(),
-        "expires_at": checkout.expires_at.isoformat(),
+        "since": checkout.taken_at,
+        "expires_at": checkout.expires_at,
         "mode": checkout.mode,
     }
 
@@ -91,6 +91,11 @@ def check_in(device: Device, key: str) -> bool:
         .update(released_at=timezone.now(), released_by=device.user)
     )
     return released > 0
+
+
+def renew(device: Device, key: str) -> None:
+    """Activity on a category keeps the device's lease on it alive."""
+    Checkout.objects.active().filter(category_key=key, device=device).update(expires_at=lease_end())
 
 
 def require_checkout(device: Device, key: str, name: str | None = None) -> Checkout:

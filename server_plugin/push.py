@@ -2,7 +2,8 @@
 
 A batch runs in one transaction. Each change is first looked up among the
 recorded receipts (a retried batch is answered from them and applies nothing
-twice), then applied in a savepoint together with its receipt:
+twice); otherwise its receipt is claimed first (so a copy of the batch sent at
+the same moment waits, then reads the answer) and the change applied:
 
 - same base version as the server's: apply (fast-forward);
 - the server moved: merge field by field (merge.py); a clean merge is
@@ -100,14 +101,12 @@ class _Batch:
                 self._check_request(where, change)
         results = []
         for where, change in _indexed(changes):
-            receipt = receipts.get(change.id)
+            receipt = receipts.get(change.id) or self._claim(change)
             if receipt is not None:
                 results.append(receipt.result)
                 continue
             result = self._apply_one(where, change)
-            ChangeReceipt.objects.create(
-                change_id=change.id,
-                device=self.device,
+            ChangeReceipt.objects.filter(change_id=change.id).update(
                 model_label=result.model,
                 object_pk=str(result.pk),
                 temp_pk=result.temp_pk,
@@ -116,6 +115,23 @@ class _Batch:
             )
             results.append(result.to_json())
         return results
+
+    def _claim(self, change: wire.Change) -> ChangeReceipt | None:
+        """Write the receipt before applying: a copy of this batch running at the
+        same moment waits on it, then is answered from it (None: ours to apply)."""
+        try:
+            with transaction.atomic():
+                ChangeReceipt.objects.create(
+                    change_id=change.id,
+                    device=self.device,
+                    model_label=change.model,
+                    object_pk=str(change.pk),
+                    status="",
+                    result={},
+                )
+            return None
+        except IntegrityError:
+            return ChangeReceipt.objects.get(change_id=change.id)
 
     # -- checks that fail the whole request -------------------------------
 

@@ -1,6 +1,6 @@
 """Mount with ``path("fieldsync/", include("server_plugin.urls"))``."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from .api import views
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("v1/categories/<str:category_id>/changes", views.category_changes, name="changes"),
     path("v1/reference/changes", views.reference_changes, name="reference-changes"),
     path("v1/push", views.push_changes, name="push"),
+    re_path(r"^(?P<rest>.*)$", views.unknown_endpoint),
 ]

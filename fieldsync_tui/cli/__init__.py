@@ -58,13 +58,17 @@ def _describe(failure: Exception) -> tuple[int, str]:
     from ..store.edits import EditError
     from ..store.schema import FieldError, UnknownModel
     from ..sync.conflicts import ResolveError
-    from ..sync.engine import EngineError
+    from ..sync.engine import EngineError, NotLoggedIn
     from ..sync.transport import AuthFailed, Offline, Refused, TransportError
 
     if isinstance(failure, Offline):
         return EXIT_OFFLINE, f"offline: {failure}"
     if isinstance(failure, AuthFailed):
+        if failure.code == "invalid_credentials":
+            return EXIT_AUTH, f"login refused: {failure}"
         return EXIT_AUTH, f"{failure} (run `fieldsync login` again)"
+    if isinstance(failure, NotLoggedIn):
+        return EXIT_AUTH, str(failure)
     if isinstance(failure, Refused):
         return EXIT_ERROR, f"the server refused: {failure.detail}"
     if isinstance(failure, (EditError, FieldError, UnknownModel, ResolveError, EngineError)):

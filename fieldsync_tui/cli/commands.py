@@ -9,7 +9,7 @@ from .. import credentials
 from ..store import edits
 from ..store.models import Account, Conflict, PendingChange, Record
 from ..sync import conflicts as conflict_resolution
-from ..sync.engine import EngineError, SyncEngine
+from ..sync.engine import EngineError, NotLoggedIn, SyncEngine
 from ..sync.transport import Transport
 from . import EXIT_ATTENTION, EXIT_OK, default_device_name, read_password
 from .output import emit_json, progress_bar
@@ -23,10 +23,10 @@ def run(args: argparse.Namespace, folder: Path) -> int:
 def _engine(args, progress=None) -> SyncEngine:
     account = Account.objects.first()
     if account is None:
-        raise EngineError("not logged in: run `fieldsync login URL --username NAME`")
+        raise NotLoggedIn("not logged in: run `fieldsync login URL --username NAME`")
     token = credentials.load_token(account.server_url, account.username, account.device_name)
     if not token:
-        raise EngineError("no token for this folder: run `fieldsync login` again")
+        raise NotLoggedIn("no token for this folder in the keyring: run `fieldsync login` again")
     return SyncEngine(Transport(account.server_url, token), progress)
 
 

@@ -73,6 +73,10 @@ class EngineError(Exception):
     """Something the editor must act on (the message says what)."""
 
 
+class NotLoggedIn(EngineError):
+    pass
+
+
 ProgressCallback = Callable[[Progress], None]
 
 
@@ -88,7 +92,7 @@ class SyncEngine:
     def account(self) -> Account:
         account = Account.objects.first()
         if account is None:
-            raise EngineError("not logged in: run `fieldsync login URL --username NAME`")
+            raise NotLoggedIn("not logged in: run `fieldsync login URL --username NAME`")
         return account
 
     @property
@@ -269,7 +273,7 @@ class SyncEngine:
                     )
                 else:
                     Account.objects.update(reference_cursor=cursor)
-            self._crash.reached("pull-page")
+            self._crash.reached("pull-page" if category else "pull-reference-page")
             done += len(page["changes"])
             self.progress(Progress("pull", label, done, total))
             if not page["more"]:

@@ -57,7 +57,7 @@ def endpoint(*methods: str, auth: bool = True):
                 return json_response(
                     {
                         "error": "server_error",
-                        "detail": "The server failed; the change was not applied.",
+                        "detail": "The server failed while answering; try again later.",
                     },
                     500,
                 )

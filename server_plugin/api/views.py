@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from .. import access, checkouts, feed, push, schema, wire
 from ..conf import setting
-from ..errors import bad_request, forbidden
+from ..errors import bad_request, forbidden, not_found
 from ..models import TrackedRow
 from ..registry import REFERENCE_KEY, get_registry
 from .endpoint import endpoint, int_param, json_body
@@ -115,9 +115,10 @@ def _feed_page(request, key: str) -> dict:
 @endpoint("GET")
 def category_changes(request, category_id: str):
     category = access.require_category(request.device.user, category_id)
-    visible = [m for m in get_registry().category_models()]
-    if not any(access.has_model_permission(request.device.user, m, "view") for m in visible):
+    synced = get_registry().category_models()
+    if not any(access.has_model_permission(request.device.user, m, "view") for m in synced):
         raise forbidden("You may not view any of the models synced in categories.")
+    checkouts.renew(request.device, str(category.pk))
     return _feed_page(request, str(category.pk))
 
 
@@ -130,6 +131,11 @@ def reference_changes(request):
 def push_changes(request):
     changes = wire.parse_push(json_body(request))
     return {"results": push.push(request.device, changes)}
+
+
+@endpoint("GET", "POST", "DELETE", "PUT", "PATCH", auth=False)
+def unknown_endpoint(request, rest: str):
+    raise not_found(f"There is no endpoint {request.path}; see docs/protocol.md.")
 
 
 def _device(device) -> dict:

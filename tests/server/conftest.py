@@ -5,18 +5,50 @@ headers, status codes, JSON bodies)."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
 from server_plugin.demo.news.models import Article, Section
 from server_plugin.models import TrackedRow
 
 API = "/fieldsync/v1"
+
+
+class DbThread(threading.Thread):
+    """A thread with its own database connection, closed when it ends.
+
+    `finish()` joins it and re-raises whatever it raised, so an assertion
+    failing inside a thread fails the test.
+    """
+
+    def __init__(self, name: str, work: Callable[[], None]):
+        super().__init__(name=name, daemon=True)
+        self.work = work
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.work()
+        except BaseException as error:  # handed to the test thread by finish()
+            self.error = error
+        finally:
+            connection.close()
+
+    def finish(self, timeout: float = 10) -> None:
+        if self.ident is None:
+            return  # never started: the test failed before it got there
+        self.join(timeout)
+        assert not self.is_alive(), f"{self.name} still running after {timeout}s"
+        if self.error is not None:
+            raise self.error
 
 
 class Api:

@@ -146,3 +146,10 @@ def test_login_with_missing_fields_is_400(db):
 def test_unknown_category_is_403_like_a_foreign_one(editor1):
     status, body = editor1.checkout(Section(pk=999999))
     assert status == 403
+
+
+def test_unknown_path_under_the_api_is_a_json_404(db):
+    from .conftest import Api
+
+    status, body = Api().get("categoriez")
+    assert status == 404 and body["error"] == "not_found"

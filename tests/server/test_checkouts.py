@@ -95,3 +95,12 @@ def test_staff_break_a_checkout_in_the_admin(editor1, editor2, newsroom):
     checkout.refresh_from_db()
     assert checkout.released_by.username == "chief"
     assert editor2.checkout(newsroom)[0] == 200
+
+
+def test_pulling_renews_the_lease(editor1, newsroom):
+    editor1.checkout(newsroom)
+    Checkout.objects.update(expires_at=timezone.now() + timedelta(minutes=1))
+
+    editor1.changes(newsroom)
+
+    assert Checkout.objects.get().expires_at > timezone.now() + timedelta(days=1)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -24,6 +23,8 @@ from server_plugin.demo.news.models import Article, Section
 from server_plugin.feed import read_feed
 from server_plugin.models import TrackedRow
 from server_plugin.registry import get_registry
+
+from .conftest import DbThread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -45,35 +46,6 @@ def _on_postgresql():
 def politics(transactional_db) -> Section:
     call_command("seed_demo", articles=4, verbosity=0)
     return Section.objects.get(name="Politics")
-
-
-class DbThread(threading.Thread):
-    """A thread with its own database connection, closed when it ends.
-
-    `finish()` joins it and re-raises whatever it raised, so an assertion
-    failing inside a thread fails the test.
-    """
-
-    def __init__(self, name: str, work: Callable[[], None]):
-        super().__init__(name=name, daemon=True)
-        self.work = work
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.work()
-        except BaseException as error:  # handed to the test thread by finish()
-            self.error = error
-        finally:
-            connection.close()
-
-    def finish(self, timeout: float = WAIT) -> None:
-        if self.ident is None:
-            return  # never started: the test failed before it got there
-        self.join(timeout)
-        assert not self.is_alive(), f"{self.name} still running after {timeout}s"
-        if self.error is not None:
-            raise self.error
 
 
 def write_article(section_pk: int, title: str, pk=None) -> Article:

@@ -1,0 +1,92 @@
+"""A loopback proxy in front of the central site that misbehaves on request:
+answers cut off mid-body (after the server did the work), or 500s (before).
+
+It stands for the bad network and the sick server an editor in the field
+meets; the client must retry through both and apply nothing twice.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+
+class FlakyProxy:
+    def __init__(self, target_url: str):
+        self.target = urlsplit(target_url)
+        self.faults: dict[str, list[str]] = {}  # path suffix -> faults to play, in order
+        self.seen: Counter = Counter()  # path suffix -> requests received
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                proxy._handle(self)
+
+            do_POST = do_DELETE = do_GET
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FlakyProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def inject(self, path_suffix: str, *faults: str) -> None:
+        """Play these faults ("drop" or "500") on the next requests to the path."""
+        with self.lock:
+            self.faults.setdefault(path_suffix, []).extend(faults)
+
+    def _next_fault(self, path: str) -> str | None:
+        with self.lock:
+            for suffix, faults in self.faults.items():
+                if path.split("?")[0].endswith(suffix):
+                    self.seen[suffix] += 1
+                    return faults.pop(0) if faults else None
+        return None
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else None
+        fault = self._next_fault(handler.path)
+        if fault == "500":
+            payload = b'{"error": "server_error", "detail": "injected failure"}'
+            handler.send_response(500)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload)
+            return
+        connection = http.client.HTTPConnection(self.target.hostname, self.target.port, timeout=60)
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("host",)}
+        connection.request(handler.command, handler.path, body=body, headers=headers)
+        answer = connection.getresponse()
+        payload = answer.read()
+        connection.close()
+        handler.send_response(answer.status)
+        for key, value in answer.getheaders():
+            if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                handler.send_header(key, value)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        if fault == "drop":
+            # The server did the work; the answer is lost halfway.
+            handler.wfile.write(payload[: len(payload) // 2])
+            handler.wfile.flush()
+            handler.close_connection = True
+            handler.connection.shutdown(2)
+            return
+        handler.wfile.write(payload)
