@@ -25,6 +25,7 @@ def open_database(folder: Path) -> None:
     """Configure Django on `folder`'s store and bring its tables up to date."""
     global _opened
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     if _opened is not None:
         if _opened == folder:
             return

@@ -64,7 +64,7 @@ class Record(models.Model):
             models.UniqueConstraint(fields=["model", "object_pk"], name="store_record_pk")
         ]
         indexes = [
-            models.Index(fields=["category_key", "model", "title", "id"], name="store_listing"),
+            models.Index(fields=["category_key", "title", "id"], name="store_listing"),
             models.Index(fields=["pending"], name="store_pending"),
             models.Index(fields=["conflicted"], name="store_conflicted"),
         ]

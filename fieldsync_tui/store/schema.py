@@ -118,9 +118,9 @@ class FieldSchema:
             except ValueError:
                 raise FieldError(f"{raw!r} is not a number") from None
         elif self.kind == "m2m":
-            value = [self._key(part.strip()) for part in text.split(",") if part.strip()]
+            value = [self.parse_key(part.strip()) for part in text.split(",") if part.strip()]
         elif self.kind == "fk":
-            value = self._key(text)
+            value = self.parse_key(text)
         elif self.kind == "choice":
             value = self._choice(text)
         else:
@@ -128,7 +128,8 @@ class FieldSchema:
         self.validate(value)
         return value
 
-    def _key(self, text: str) -> Any:
+    def parse_key(self, text: str) -> Any:
+        """One id of the related model, typed as the server types it."""
         if self.related_pk_type in _INTEGER_TYPES and not text.startswith("tmp:"):
             try:
                 return int(text)

@@ -1,0 +1,339 @@
+"""The application: state, workers, and the screens they feed.
+
+Workers (threads) do every network and database call and post messages;
+handlers here own the state shown in the status bar. A timer pings the
+server; coming back online starts a sync when auto-sync is on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from django.db import connections
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+
+from .. import credentials
+from ..store import queries
+from ..store.models import Account
+from ..sync.engine import SyncEngine, SyncReport
+from ..sync.transport import AuthFailed, Offline, Refused, Transport, TransportError
+from .commands import ScreenActionsProvider
+from .messages import (
+    ActionFailed,
+    CategoriesLoaded,
+    CategoryCheckedIn,
+    CategoryCheckedOut,
+    ConnectivityChanged,
+    Event,
+    LoggedIn,
+    LoginFailed,
+    RecordDeleted,
+    RecordSaved,
+    StatusLoaded,
+    SyncFailed,
+    SyncFinished,
+    SyncProgressed,
+    SyncStarted,
+    WorkEnded,
+)
+
+
+def in_store_thread(work_fn: Callable) -> Callable:
+    """Close this thread's database connection when the worker ends."""
+
+    def wrapped(*args, **kwargs):
+        try:
+            return work_fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    wrapped.__name__ = work_fn.__name__
+    wrapped.__doc__ = work_fn.__doc__
+    return wrapped
+
+
+class FieldsyncApp(App):
+    TITLE = "fieldsync"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ScreenActionsProvider}
+    BINDINGS = [
+        Binding("ctrl+s", "sync", "Sync", id="sync"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        token: str | None = None,
+        ping_interval: float = 5.0,
+        auto_sync: bool = True,
+    ):
+        super().__init__()
+        self.folder = folder
+        self.token = token
+        self.ping_interval = ping_interval
+        self.auto_sync = auto_sync
+        self.online: bool | None = None
+        self.syncing = threading.Event()
+        self.last_status: StatusLoaded | None = None
+
+    # -- start ---------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.start()
+
+    @work(thread=True, exit_on_error=False, group="start")
+    @in_store_thread
+    def start(self) -> None:
+        account = Account.objects.first()
+        token = self.token
+        if account is not None and token is None:
+            try:
+                token = credentials.load_token(
+                    account.server_url, account.username, account.device_name
+                )
+            except credentials.CredentialsError as error:
+                self.post_message(ActionFailed("Keyring", str(error)))
+        self.call_from_thread(self._open_first_screen, account is not None and bool(token), token)
+
+    def _open_first_screen(self, logged_in: bool, token: str | None) -> None:
+        from .screens.login import LoginScreen
+        from .screens.main import MainScreen
+
+        self.token = token
+        if logged_in:
+            self.push_screen(MainScreen())
+            self.set_interval(self.ping_interval, self.check_connectivity)
+            self.check_connectivity()
+        else:
+            self.push_screen(LoginScreen())
+
+    @on(LoggedIn)
+    def logged_in(self, message: LoggedIn) -> None:
+        from .screens.main import MainScreen
+
+        self.token = message.token
+        self.switch_screen(MainScreen())
+        self.set_interval(self.ping_interval, self.check_connectivity)
+        self.check_connectivity()
+
+    # -- the engine ---------------------------------------------------------------
+
+    def engine(self, progress=None) -> SyncEngine:
+        account = Account.objects.get()
+        return SyncEngine(Transport(account.server_url, self.token), progress)
+
+    def account_line(self) -> str:
+        account = Account.objects.first()
+        if account is None:
+            return "fieldsync"
+        host = account.server_url.split("://", 1)[-1]
+        return f"fieldsync · {host} · {account.username}"
+
+    # -- workers ----------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="login")
+    @in_store_thread
+    def log_in(self, url: str, username: str, password: str, device: str) -> None:
+        try:
+            transport = Transport(url, retries=1)
+            token = SyncEngine.login(transport, username, password, device)
+            account = Account.objects.get()
+            credentials.save_token(account.server_url, account.username, device, token)
+            engine = SyncEngine(transport)
+            engine.refresh_schema()
+            engine.refresh_categories()
+        except (TransportError, credentials.CredentialsError, ValueError) as error:
+            self.post_message(LoginFailed(_reason(error)))
+            return
+        self.post_message(LoggedIn(token))
+
+    def check_connectivity(self) -> None:
+        """Timer callback: only starts a worker (an error here would end the app)."""
+        self._ping()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="ping")
+    @in_store_thread
+    def _ping(self) -> None:
+        if Account.objects.first() is None:
+            return
+        online = self.engine().check_connectivity()
+        self.post_message(ConnectivityChanged(online))
+        self._post_status()
+
+    def _post_status(self) -> None:
+        engine = self.engine()
+        state = engine.status()
+        self.post_message(
+            StatusLoaded(
+                state.online, state.last_sync_at, state.queued, state.rejected, state.conflicts
+            )
+        )
+
+    def refresh_status(self) -> None:
+        self._status_worker()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="status")
+    @in_store_thread
+    def _status_worker(self) -> None:
+        self._post_status()
+
+    @work(thread=True, exit_on_error=False, group="sync")
+    @in_store_thread
+    def run_sync(self) -> None:
+        if self.syncing.is_set():
+            return
+        self.syncing.set()
+        self.post_message(SyncStarted())
+        try:
+            engine = self.engine(progress=self._progressed)
+            report = engine.sync()
+            self.post_message(SyncFinished(_summary(report), report.problems))
+        except Offline as error:
+            self.post_message(SyncFailed(str(error), offline=True))
+        except (TransportError, Exception) as error:  # shown, never a traceback
+            self.post_message(SyncFailed(_reason(error)))
+        finally:
+            self.syncing.clear()
+            self._post_status()
+            self.post_message(CategoriesLoaded(queries.categories()))
+
+    def _progressed(self, progress) -> None:
+        self.post_message(
+            SyncProgressed(progress.phase, progress.label, progress.done, progress.total)
+        )
+
+    @work(thread=True, exit_on_error=False, group="categories")
+    @in_store_thread
+    def load_categories(self, refresh: bool = False) -> None:
+        if refresh:
+            try:
+                self.engine().refresh_categories()
+            except TransportError:
+                pass  # offline: show what we know
+        self.post_message(CategoriesLoaded(queries.categories()))
+
+    @work(thread=True, exit_on_error=False, group="checkout")
+    @in_store_thread
+    def check_out(self, key: str) -> None:
+        try:
+            category, warnings = self.engine(progress=self._progressed).checkout(key)
+            self.post_message(CategoryCheckedOut(category.name, warnings))
+        except Exception as error:
+            self.post_message(ActionFailed("Check out", _reason(error)))
+        self.post_message(WorkEnded())
+        self.post_message(CategoriesLoaded(queries.categories()))
+        self._post_status()
+
+    @work(thread=True, exit_on_error=False, group="checkout")
+    @in_store_thread
+    def check_in(self, key: str) -> None:
+        try:
+            category = self.engine(progress=self._progressed).checkin(key)
+            self.post_message(CategoryCheckedIn(category.name))
+        except Exception as error:
+            self.post_message(ActionFailed("Check in", _reason(error)))
+        self.post_message(WorkEnded())
+        self.post_message(CategoriesLoaded(queries.categories()))
+        self._post_status()
+
+    # -- handlers -----------------------------------------------------------------
+
+    def forward(self, message: Event) -> None:
+        """Give every open screen its own copy of the message."""
+        for screen in self.screen_stack:
+            screen.post_message(dataclasses.replace(message))
+
+    @on(SyncStarted)
+    @on(SyncProgressed)
+    @on(CategoriesLoaded)
+    @on(RecordSaved)
+    @on(RecordDeleted)
+    @on(LoginFailed)
+    @on(WorkEnded)
+    def forwarded(self, message: Event) -> None:
+        self.forward(message)
+
+    @on(ConnectivityChanged)
+    def connectivity_changed(self, message: ConnectivityChanged) -> None:
+        came_back = self.online is False and message.online
+        self.online = message.online
+        if came_back and self.auto_sync:
+            self.notify("Back online: syncing.")
+            self.run_sync()
+
+    @on(StatusLoaded)
+    def status_loaded(self, message: StatusLoaded) -> None:
+        self.last_status = message
+        for screen in self.screen_stack:
+            if hasattr(screen, "show_status"):
+                screen.show_status(message)
+
+    @on(SyncFinished)
+    def sync_finished(self, message: SyncFinished) -> None:
+        self.forward(message)
+        self.notify(message.summary, title="Synced")
+        for problem in message.problems:
+            self.notify(problem, title="Sync problem", severity="warning")
+
+    @on(SyncFailed)
+    def sync_failed(self, message: SyncFailed) -> None:
+        self.forward(message)
+        title = "Offline" if message.offline else "Sync failed"
+        self.notify(message.reason, title=title, severity="warning" if message.offline else "error")
+
+    @on(ActionFailed)
+    def action_failed(self, message: ActionFailed) -> None:
+        self.notify(message.reason, title=message.title, severity="error")
+
+    @on(CategoryCheckedOut)
+    def checked_out(self, message: CategoryCheckedOut) -> None:
+        self.notify(f"{message.name} is checked out to you.", title="Checked out")
+        for warning in message.warnings:
+            self.notify(warning, severity="warning")
+
+    @on(CategoryCheckedIn)
+    def checked_in(self, message: CategoryCheckedIn) -> None:
+        self.notify(f"{message.name} was pushed and released.", title="Checked in")
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_sync(self) -> None:
+        if self.syncing.is_set():
+            self.notify("A sync is already running.")
+            return
+        self.run_sync()
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Sync now", "Push queued changes, then pull", self.action_sync)
+        yield SystemCommand("Help", "Every key of every screen", self.action_help)
+
+
+def _summary(report: SyncReport) -> str:
+    pushed = sum(report.pushed.values())
+    pulled = sum(n for k, n in report.pulled.items() if k != "conflicts")
+    conflicts = report.pushed.get("conflict", 0) + report.pulled.get("conflicts", 0)
+    text = f"{pushed} pushed, {pulled} pulled"
+    return text + (f", {conflicts} conflict(s)" if conflicts else "")
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, Refused):
+        return error.detail
+    if isinstance(error, AuthFailed):
+        return f"{error} — log in again"
+    return str(error) or type(error).__name__

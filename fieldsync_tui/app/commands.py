@@ -1,0 +1,47 @@
+"""Command palette entries for what makes sense on the current screen.
+
+Every binding with a description on the active screen (and the app) becomes
+an entry, so each key in the footer is also one search away in ctrl+p.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class ScreenActionsProvider(Provider):
+    def _actions(self):
+        screen = self.screen
+        seen = set()
+        for namespace in (screen, self.app):
+            for binding in getattr(namespace, "BINDINGS", []):
+                description = getattr(binding, "description", "")
+                action = getattr(binding, "action", None)
+                if not description or not action or action in seen:
+                    continue
+                seen.add(action)
+                key = binding.key.replace("question_mark", "?").replace("slash", "/")
+                yield description, action, namespace, key
+
+    async def discover(self) -> Hits:
+        for description, action, namespace, key in self._actions():
+            yield DiscoveryHit(
+                description, partial(self._run, namespace, action), help=f"key: {key}"
+            )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for description, action, namespace, key in self._actions():
+            score = matcher.match(description)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(description),
+                    partial(self._run, namespace, action),
+                    help=f"key: {key}",
+                )
+
+    async def _run(self, namespace, action: str) -> None:
+        await namespace.run_action(action)

@@ -1,0 +1,134 @@
+"""What happened, as messages: reading these class names tells the app's story.
+
+Workers post them from threads; `@on` handlers on the event loop own the
+state and the widgets. The app hands copies of the ones screens care about
+to every screen (`FieldsyncApp.forward`); none of them bubble, so a copy
+never travels back up to the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from textual.message import Message
+
+
+class Event(Message, bubble=False):
+    """Base of fieldsync's messages: none of them bubble."""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        kwargs.setdefault("bubble", False)  # Message makes subclasses bubble by default
+        super().__init_subclass__(**kwargs)
+
+
+@dataclass
+class ConnectivityChanged(Event):
+    online: bool
+
+
+@dataclass
+class StatusLoaded(Event):
+    """Counts for the status bar: the queue, conflicts, last sync."""
+
+    online: bool
+    last_sync_at: datetime | None
+    queued: int
+    rejected: int
+    conflicts: int
+
+
+@dataclass
+class SyncStarted(Event):
+    pass
+
+
+@dataclass
+class SyncProgressed(Event):
+    phase: str
+    label: str
+    done: int
+    total: int | None
+
+
+@dataclass
+class SyncFinished(Event):
+    summary: str
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SyncFailed(Event):
+    reason: str
+    offline: bool = False
+
+
+@dataclass
+class CategoriesLoaded(Event):
+    categories: list[dict]
+
+
+@dataclass
+class CategoryCheckedOut(Event):
+    name: str
+    warnings: list[str]
+
+
+@dataclass
+class CategoryCheckedIn(Event):
+    name: str
+
+
+@dataclass
+class ActionFailed(Event):
+    """Something the editor asked for did not work; shown as a notification."""
+
+    title: str
+    reason: str
+
+
+@dataclass
+class RecordsPageLoaded(Event):
+    category_key: str
+    rows: list[dict]
+    total: int
+    first_index: int  # position of rows[0] in the whole category
+    request_id: int
+
+
+@dataclass
+class RecordLoaded(Event):
+    record: dict | None
+
+
+@dataclass
+class RecordSaved(Event):
+    model: str
+    pk: str
+    created: bool
+
+
+@dataclass
+class RecordDeleted(Event):
+    model: str
+    pk: str
+
+
+@dataclass
+class LoggedIn(Event):
+    token: str
+
+
+@dataclass
+class LoginFailed(Event):
+    reason: str
+
+
+@dataclass
+class QueueLoaded(Event):
+    entries: list[dict]
+
+
+@dataclass
+class WorkEnded(Event):
+    """A check-out or check-in finished (well or not): progress can go away."""

@@ -1,0 +1,77 @@
+"""Log in: the server, a username and a password buy this device a token.
+
+Errors (wrong password, unreachable server, no keyring) are shown in place,
+under the form, so the editor can fix the field and try again.
+"""
+
+from __future__ import annotations
+
+import socket
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from ..messages import LoginFailed
+
+
+class LoginScreen(Screen):
+    CSS_PATH = "login.tcss"
+    BINDINGS = [Binding("ctrl+l", "log_in", "Log in", id="log_in")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login"):
+            yield Static("[b]fieldsync[/b] · log in to your central site", id="login-title")
+            yield Label("Server")
+            yield Input(placeholder="http://127.0.0.1:8765", id="url")
+            yield Label("Username")
+            yield Input(id="username")
+            yield Label("Password")
+            yield Input(password=True, id="password")
+            yield Label("This device")
+            yield Input(value=socket.gethostname()[:60], id="device")
+            yield Label("", id="login-error")
+            yield Button("Log in", id="submit", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#url", Input).focus()
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        if event.input.id == "device" or event.input.id == "password":
+            self.action_log_in()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#submit")
+    def submit(self) -> None:
+        self.action_log_in()
+
+    def action_log_in(self) -> None:
+        values = {name: self.query_one(f"#{name}", Input).value.strip()
+                  for name in ("url", "username", "device")}  # fmt: skip
+        password = self.query_one("#password", Input).value
+        missing = [name for name, value in values.items() if not value]
+        if not password:
+            missing.append("password")
+        if missing:
+            self.show_error(f"Please fill in: {', '.join(missing)}.")
+            return
+        if not values["url"].startswith(("http://", "https://")):
+            self.show_error("The server address starts with http:// or https://.")
+            return
+        self.show_error("Logging in…", error=False)
+        self.app.log_in(values["url"], values["username"], password, values["device"])
+
+    def show_error(self, text: str, error: bool = True) -> None:
+        label = self.query_one("#login-error", Label)
+        label.update(text)
+        label.set_class(error, "error")
+
+    @on(LoginFailed)
+    def login_failed(self, message: LoginFailed) -> None:
+        self.show_error(message.reason)

@@ -1,0 +1,371 @@
+"""The main screen: categories, the records of the selected one, the selected record."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
+
+from ...store import queries
+from ...store.models import Account, Category, Record
+from ...store.schema import Schema
+from ..app import in_store_thread
+from ..messages import (
+    CategoriesLoaded,
+    RecordDeleted,
+    RecordLoaded,
+    RecordSaved,
+    RecordsPageLoaded,
+    StatusLoaded,
+    SyncFailed,
+    SyncFinished,
+    SyncProgressed,
+    SyncStarted,
+    WorkEnded,
+)
+from ..widgets.categories_list import CategoriesList
+from ..widgets.record_detail import RecordDetail
+from ..widgets.records_table import RecordsTable
+from ..widgets.status_bar import StatusBar
+
+
+class MainScreen(Screen):
+    CSS_PATH = "main.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "app.sync", "Sync", id="sync"),
+        Binding("c", "check_out", "Check out", id="check_out"),
+        Binding("i", "check_in", "Check in", id="check_in"),
+        Binding("enter", "edit", "Edit", id="edit"),
+        Binding("n", "new", "New", id="new"),
+        Binding("d", "delete", "Delete", id="delete"),
+        Binding("u", "queue", "Queue", id="queue"),
+        Binding("x", "conflicts", "Conflicts", id="conflicts"),
+        Binding("slash", "find", "Find", id="find"),
+        Binding("question_mark", "app.help", "Help", id="help"),
+        Binding("escape", "clear_find", "Clear find", show=False),
+    ]
+
+    def __init__(self):
+        super().__init__()
+        self.schema: Schema | None = None
+        self.category_key: str | None = None
+        self.find_text = ""
+        self._request = 0
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="panes"):
+            yield CategoriesList(id="categories")
+            with Vertical(id="records-pane"):
+                yield Input(placeholder="Find by title (enter), esc to clear", id="find")
+                yield RecordsTable(id="records")
+                yield Label("", id="range")
+                yield ProgressBar(id="progress", show_eta=False)
+                yield Label("", id="progress-label")
+            yield RecordDetail(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#find").display = False
+        self.query_one("#progress").display = False
+        self.query_one("#progress-label").display = False
+        self.query_one(RecordsTable).border_title = "Records"
+        self.load_schema()
+        self.app.load_categories(refresh=True)
+        if self.app.last_status is not None:
+            self.show_status(self.app.last_status)
+
+    # -- loading (workers) --------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="schema")
+    @in_store_thread
+    def load_schema(self) -> None:
+        account = Account.objects.first()
+        schema = Schema(account.schema if account else {})
+        line = self.app.account_line()
+        self.app.call_from_thread(self._schema_loaded, schema, line)
+
+    def _schema_loaded(self, schema: Schema, line: str) -> None:
+        self.schema = schema
+        bar = self.query_one(StatusBar)
+        bar.account_line = line
+        bar.show()
+        table = self.query_one(RecordsTable)
+        table.status_fields = {
+            label: next((f.name for f in model.fields if f.kind == "choice"), "")
+            for label, model in schema.models.items()
+        }
+
+    def load_records(self, *, after=None, before=None, cursor: str = "first") -> None:
+        if self.category_key is None:
+            return
+        self._request += 1
+        self._records_worker(
+            self.category_key, after, before, cursor, self.find_text, self._request
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="records")
+    @in_store_thread
+    def _records_worker(self, key, after, before, cursor, find, request_id) -> None:
+        def key_of(row):
+            return (row["title"], row["id"]) if row else None
+
+        if before is not None:
+            rows = queries.page_before(key, key_of(before), find=find)
+        else:
+            rows = queries.page_after(key, key_of(after), find=find)
+        total = queries.record_count(key, find=find)
+        first = queries.position_of(key, rows[0]["title"], rows[0]["id"], find=find) if rows else 0
+        message = RecordsPageLoaded(key, rows, total, first, request_id)
+        message.cursor = cursor
+        self.post_message(message)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="record")
+    @in_store_thread
+    def load_record(self, row_id: int) -> None:
+        record = queries.record(row_id)
+        if record is not None and self.schema:
+            record["labels"] = _related_labels(self.schema, record)
+        self.post_message(RecordLoaded(record))
+
+    # -- handlers -------------------------------------------------------------------
+
+    def show_status(self, status: StatusLoaded) -> None:
+        self.query_one(StatusBar).show(status=status, online=self.app.online)
+
+    @on(CategoriesLoaded)
+    def categories_loaded(self, message: CategoriesLoaded) -> None:
+        categories = self.query_one(CategoriesList)
+        categories.show(message.categories)
+        self._select_category(categories.selected_key, cursor="keep")
+
+    @on(OptionList.OptionHighlighted, "#categories")
+    def category_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id != self.category_key:
+            self._select_category(event.option.id)
+
+    def _select_category(self, key: str | None, cursor: str = "first") -> None:
+        if key != self.category_key:
+            cursor = "first"
+        self.category_key = key
+        category = self.query_one(CategoriesList).selected
+        table = self.query_one(RecordsTable)
+        if category is None:
+            table.border_title = "Records"
+            return
+        owner = (
+            "checked out by you"
+            if category["checked_out"]
+            else f"held by {category['holders'][0]['user']}"
+            if category["holders"]
+            else "not checked out (c to check out)"
+        )
+        table.border_title = f"{category['name']} — {owner}"
+        self.load_records(cursor=cursor)
+
+    @on(RecordsPageLoaded)
+    def records_loaded(self, message: RecordsPageLoaded) -> None:
+        if message.request_id != self._request:
+            return  # an older answer overtaken by a newer request
+        table = self.query_one(RecordsTable)
+        table.show_page(message.rows, message.first_index, message.total, message.cursor)
+        self.query_one("#range", Label).update(table.range_text)
+        if not message.rows:
+            self.query_one(RecordDetail).show(self.schema, None)
+
+    @on(RecordsTable.RowHighlighted)
+    def row_highlighted(self, event: RecordsTable.RowHighlighted) -> None:
+        if event.row_key is not None and event.row_key.value:
+            self.load_record(int(event.row_key.value))
+
+    @on(RecordsTable.RowSelected)
+    def row_selected(self, event: RecordsTable.RowSelected) -> None:
+        self.action_edit()
+
+    @on(RecordLoaded)
+    def record_loaded(self, message: RecordLoaded) -> None:
+        record = message.record
+        labels = record.pop("labels", {}) if record else {}
+        self.query_one(RecordDetail).show(self.schema, record, labels)
+
+    @on(RecordSaved)
+    @on(RecordDeleted)
+    def record_changed(self, message) -> None:
+        self.load_records(cursor="keep")
+        self.app.refresh_status()
+
+    @on(SyncStarted)
+    def sync_started(self) -> None:
+        self.query_one(StatusBar).show(syncing="syncing…")
+
+    @on(SyncProgressed)
+    def sync_progressed(self, message: SyncProgressed) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        label = self.query_one("#progress-label", Label)
+        bar.display = label.display = True
+        bar.update(total=message.total, progress=message.done)
+        verb = "Pulling" if message.phase == "pull" else "Pushing"
+        total = f"{message.total:,}" if message.total is not None else "?"
+        label.update(f"{verb} {message.label}: {message.done:,} / {total} records")
+
+    @on(SyncFinished)
+    @on(SyncFailed)
+    @on(WorkEnded)
+    def sync_ended(self, message) -> None:
+        self.query_one(StatusBar).show(syncing="")
+        self.query_one("#progress").display = False
+        self.query_one("#progress-label").display = False
+        self.load_records(cursor="keep")
+
+    # -- actions --------------------------------------------------------------------
+
+    def _category(self) -> dict | None:
+        category = self.query_one(CategoriesList).selected
+        if category is None:
+            self.notify("Choose a category first.", severity="warning")
+        return category
+
+    def action_check_out(self) -> None:
+        from .confirm import ConfirmScreen
+
+        category = self._category()
+        if category is None:
+            return
+        if category["checked_out"]:
+            self.notify(f"{category['name']} is already checked out to you.")
+            return
+        if category["holders"]:
+            holder = category["holders"][0]
+            self.notify(
+                f"{category['name']} is held by {holder['user']} ({holder['device']}).",
+                severity="warning",
+            )
+            return
+        question = f"Check out {category['name']} ({category['records']:,} records)?"
+        self.app.push_screen(
+            ConfirmScreen(question, "Check out"),
+            lambda yes: yes and self.app.check_out(category["key"]),
+        )
+
+    def action_check_in(self) -> None:
+        from .confirm import ConfirmScreen
+
+        category = self._category()
+        if category is None:
+            return
+        if not category["checked_out"]:
+            self.notify(f"{category['name']} is not checked out to you.", severity="warning")
+            return
+        question = (
+            f"Check in {category['name']}? Queued changes are pushed first, "
+            "then the category is released and its local copy removed."
+        )
+        self.app.push_screen(
+            ConfirmScreen(question, "Check in"),
+            lambda yes: yes and self.app.check_in(category["key"]),
+        )
+
+    def _editable_record(self) -> dict | None:
+        record = self.query_one(RecordsTable).current
+        if record is None:
+            self.notify("No record selected.", severity="warning")
+        return record
+
+    def action_edit(self) -> None:
+        from .record_form import RecordFormScreen
+
+        record = self._editable_record()
+        if record is not None and self.schema:
+            if record["conflicted"]:
+                self.action_conflicts()
+                return
+            self.app.push_screen(RecordFormScreen(self.schema, record_id=record["id"]))
+
+    def action_new(self) -> None:
+        from .record_form import RecordFormScreen
+
+        category = self._category()
+        if category is None or not self.schema:
+            return
+        if not category["checked_out"]:
+            self.notify("Check the category out before adding to it.", severity="warning")
+            return
+        self.app.push_screen(RecordFormScreen(self.schema, category_key=category["key"]))
+
+    def action_delete(self) -> None:
+        from .confirm import ConfirmScreen
+
+        record = self._editable_record()
+        if record is None:
+            return
+        self.app.push_screen(
+            ConfirmScreen(f"Delete “{record['title']}”? The deletion is queued.", "Delete"),
+            lambda yes: yes and self._delete(record),
+        )
+
+    @work(thread=True, exit_on_error=False, group="edit")
+    @in_store_thread
+    def _delete(self, record: dict) -> None:
+        from ...store import edits
+
+        try:
+            edits.delete_record(self.schema, record["model"], record["object_pk"])
+        except edits.EditError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error")
+            return
+        self.post_message(RecordDeleted(record["model"], record["object_pk"]))
+
+    def action_queue(self) -> None:
+        from .queue import QueueScreen
+
+        self.app.push_screen(QueueScreen())
+
+    def action_conflicts(self) -> None:
+        from .conflict import ConflictScreen
+
+        if self.app.last_status is not None and not self.app.last_status.conflicts:
+            self.notify("No conflicts.")
+            return
+        self.app.push_screen(ConflictScreen(self.schema))
+
+    def action_find(self) -> None:
+        box = self.query_one("#find", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#find")
+    def find_submitted(self, event: Input.Submitted) -> None:
+        self.find_text = event.value.strip()
+        self.load_records()
+        self.query_one(RecordsTable).focus()
+
+    def action_clear_find(self) -> None:
+        box = self.query_one("#find", Input)
+        if box.display or self.find_text:
+            box.value, self.find_text, box.display = "", "", False
+            self.load_records()
+            self.query_one(RecordsTable).focus()
+
+
+def _related_labels(schema: Schema, record: dict) -> dict:
+    """Names instead of ids for foreign keys and many-to-many values."""
+    model = schema.get(record["model"])
+    labels = {}
+    for field in model.fields:
+        value = record["values"].get(field.name)
+        if field.kind not in ("fk", "m2m") or value in (None, []):
+            continue
+        keys = [str(v) for v in (value if isinstance(value, list) else [value])]
+        if field.related_model == schema.category_model:
+            names = dict(Category.objects.filter(key__in=keys).values_list("key", "name"))
+        else:
+            names = dict(
+                Record.objects.filter(model=field.related_model, object_pk__in=keys).values_list(
+                    "object_pk", "title"
+                )
+            )
+        labels[field.name] = ", ".join(names.get(k, k) for k in keys)
+    return labels

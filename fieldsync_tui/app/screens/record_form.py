@@ -1,0 +1,300 @@
+"""Edit or create a record in a form built from the server's schema.
+
+Text area for long text, inputs for short text, numbers and dates, a switch
+for booleans, a select for choices and foreign keys (local records of the
+target model), a selection list for many-to-many. Save checks every field
+first; a wrong value is marked on its field with the reason, and nothing is
+saved until all are right.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import (
+    Footer,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+    Switch,
+    TextArea,
+)
+
+from ...store import edits, queries
+from ...store.models import Category, Record
+from ...store.schema import FieldError, FieldSchema, ModelSchema, Schema
+from ..app import in_store_thread
+from ..messages import RecordSaved
+
+CHOICES_SHOWN = 500  # a select lists at most this many local records
+
+
+class RecordFormScreen(Screen):
+    CSS_PATH = "record_form.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+    ]
+
+    def __init__(
+        self,
+        schema: Schema,
+        *,
+        record_id: int | None = None,
+        category_key: str | None = None,
+        model_label: str | None = None,
+    ):
+        super().__init__()
+        self.schema = schema
+        self.record_id = record_id
+        self.category_key = category_key
+        self.model: ModelSchema | None = (
+            schema.get(model_label) if model_label else _default_model(schema)
+        )
+        self.record: dict | None = None
+        self.options: dict[str, list[tuple[str, object]]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("Loading…", id="form-title")
+        with Horizontal(id="model-choice"):
+            yield Label("Kind of record ")
+            yield Select(
+                [(m.verbose_name, m.label) for m in self._creatable_models()],
+                value=self.model.label if self.model else Select.NULL,
+                allow_blank=False,
+                id="model",
+            )
+        yield VerticalScroll(id="fields")
+        yield Label("", id="form-error")
+        yield Footer()
+
+    def _creatable_models(self) -> list[ModelSchema]:
+        return [m for m in self.schema.models.values() if not m.reference and m.writable] or list(
+            self.schema.models.values()
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#model-choice").display = self.record_id is None
+        self.load()
+
+    @on(Select.Changed, "#model")
+    def model_changed(self, event: Select.Changed) -> None:
+        if self.record_id is None and event.value != (self.model.label if self.model else None):
+            self.model = self.schema.get(event.value)
+            self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="form")
+    @in_store_thread
+    def load(self) -> None:
+        record = queries.record(self.record_id) if self.record_id is not None else None
+        model = self.schema.get(record["model"]) if record else self.model
+        options = {}
+        for field in model.fields:
+            if field.kind in ("fk", "m2m"):
+                options[field.name] = _related_options(self.schema, field)
+        self.app.call_from_thread(self._build, model, record, options)
+
+    async def _build(self, model: ModelSchema, record: dict | None, options: dict) -> None:
+        self.model, self.record, self.options = model, record, options
+        values = record["values"] if record else {f.name: f.empty_value() for f in model.fields}
+        if record is None and self.category_key and model.category_field:
+            field = model.field(model.category_field)
+            if field.related_model == self.schema.category_model:
+                values[field.name] = field.parse(self.category_key)
+        title = self.query_one("#form-title", Static)
+        if record:
+            name = escape(record["title"] or record["object_pk"])
+            title.update(f"[b]Edit[/b] — {name} ({model.label})   [dim]ctrl+s save · esc cancel[/]")
+        else:
+            title.update(
+                f"[b]New {escape(model.verbose_name)}[/b] ({model.label})   "
+                "[dim]ctrl+s save · esc cancel[/]"
+            )
+        container = self.query_one("#fields", VerticalScroll)
+        await container.remove_children()
+        widgets = []
+        for field in model.fields:
+            if not field.editable:
+                continue
+            widgets.append(
+                Label(field.label + ("" if field.blank else " *"), classes="field-label")
+            )
+            widgets.append(self._widget_for(field, values.get(field.name)))
+            widgets.append(Label("", id=f"error-{field.name}", classes="field-error"))
+        if model.policy == "major-minor":
+            widgets.append(Label("Edit kind", classes="field-label"))
+            widgets.append(
+                RadioSet(
+                    RadioButton("minor", value=True, id="kind-minor"),
+                    RadioButton("major", id="kind-major"),
+                    id="edit-kind",
+                )
+            )
+        await container.mount_all(widgets)
+        first = container.query("Input, TextArea, Select, Switch, SelectionList").first()
+        if first is not None:
+            first.focus()
+
+    def _widget_for(self, field: FieldSchema, value):
+        wid = f"field-{field.name}"
+        kind = field.kind
+        if kind == "text":
+            return TextArea(value or "", id=wid, soft_wrap=True, classes="text-field")
+        if kind == "boolean":
+            return Switch(value=bool(value), id=wid)
+        if kind == "choice":
+            return Select(
+                [(str(label), v) for v, label in field.choices],
+                value=value if value is not None else Select.NULL,
+                allow_blank=field.blank or field.null,
+                id=wid,
+            )
+        if kind == "fk":
+            options = list(self.options.get(field.name, []))
+            if value is not None and value not in [v for _, v in options]:
+                options.insert(0, (f"{value}", value))
+            return Select(
+                options,
+                value=value if value is not None else Select.NULL,
+                allow_blank=field.null or field.blank,
+                id=wid,
+                prompt=f"choose {field.related_model.split('.')[-1]}",
+            )
+        if kind == "m2m":
+            chosen = set(value or [])
+            return SelectionList(
+                *[(label, v, v in chosen) for label, v in self.options.get(field.name, [])],
+                id=wid,
+                classes="m2m-field",
+            )
+        placeholder = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DDTHH:MM:SSZ", "time": "HH:MM"}
+        return Input(
+            "" if value is None else str(value),
+            placeholder=placeholder.get(kind, ""),
+            id=wid,
+            max_length=field.max_length or 0,
+        )
+
+    # -- saving -------------------------------------------------------------------
+
+    def collect(self) -> tuple[dict, dict]:
+        """Values from the widgets, parsed and checked: (values, errors)."""
+        values, errors = {}, {}
+        for field in self.model.fields:
+            if not field.editable:
+                continue
+            widget = self.query_one(f"#field-{field.name}")
+            try:
+                values[field.name] = _value_of(field, widget)
+            except FieldError as error:
+                errors[field.name] = str(error)
+        return values, errors
+
+    def show_errors(self, errors: dict) -> None:
+        for field in self.model.fields:
+            if not field.editable:
+                continue
+            message = errors.get(field.name, "")
+            self.query_one(f"#error-{field.name}", Label).update(f"✗ {message}" if message else "")
+            self.query_one(f"#field-{field.name}").set_class(bool(message), "-invalid")
+        summary = self.query_one("#form-error", Label)
+        if errors:
+            name, message = next(iter(errors.items()))
+            label = self.model.field(name).label
+            summary.update(f"✗ {label}: {message}  (nothing saved)")
+        else:
+            summary.update("")
+
+    def action_save(self) -> None:
+        if self.model is None:
+            return
+        values, errors = self.collect()
+        self.show_errors(errors)
+        if errors:
+            return
+        if self.record is not None:
+            original = self.record["values"]
+            values = {k: v for k, v in values.items() if original.get(k) != v}
+            if not values:
+                self.notify("Nothing changed.")
+                self.dismiss()
+                return
+        kind = ""
+        if self.query("#edit-kind"):
+            kind = "major" if self.query_one("#kind-major", RadioButton).value else "minor"
+        self.save(values, kind)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="form-save")
+    @in_store_thread
+    def save(self, values: dict, kind: str) -> None:
+        try:
+            if self.record is not None:
+                saved = edits.update_record(
+                    self.schema, self.model.label, self.record["object_pk"], values, kind
+                )
+                created = False
+            else:
+                saved = edits.create_record(self.schema, self.model.label, values)
+                created = True
+        except edits.EditError as error:
+            errors = error.errors or {"__all__": str(error)}
+            self.app.call_from_thread(self._refused, errors, str(error))
+            return
+        self.app.post_message(RecordSaved(saved.model, saved.object_pk, created))
+        self.app.call_from_thread(self._saved, created)
+
+    def _refused(self, errors: dict, message: str) -> None:
+        field_errors = {k: v for k, v in errors.items() if k != "__all__"}
+        self.show_errors(field_errors)
+        if "__all__" in errors or not field_errors:
+            self.query_one("#form-error", Label).update(f"✗ {message}  (nothing saved)")
+
+    def _saved(self, created: bool) -> None:
+        self.notify("Created; queued for the next sync." if created else "Saved; queued.")
+        self.dismiss()
+
+    def action_cancel(self) -> None:
+        self.dismiss()
+
+
+def _value_of(field: FieldSchema, widget):
+    if isinstance(widget, TextArea):
+        value = widget.text
+        field.validate(value)
+        return value
+    if isinstance(widget, Switch):
+        return widget.value
+    if isinstance(widget, Select):
+        value = None if widget.value is Select.NULL else widget.value
+        field.validate(value)
+        return value
+    if isinstance(widget, SelectionList):
+        value = list(widget.selected)
+        field.validate(value)
+        return value
+    return field.parse(widget.value)
+
+
+def _default_model(schema: Schema) -> ModelSchema | None:
+    candidates = [m for m in schema.models.values() if not m.reference and m.writable]
+    return candidates[0] if candidates else None
+
+
+def _related_options(schema: Schema, field: FieldSchema) -> list[tuple[str, object]]:
+    if field.related_model == schema.category_model:
+        rows = Category.objects.values_list("name", "key")
+        return [(name, field.parse(key)) for name, key in rows]
+    rows = (
+        Record.objects.filter(model=field.related_model, deleted=False)
+        .order_by("title")
+        .values_list("title", "object_pk")[:CHOICES_SHOWN]
+    )
+    return [(title or pk, field.parse_key(pk)) for title, pk in rows]

@@ -1,0 +1,49 @@
+"""The categories pane: mine, free, or held by someone (named)."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.markup import escape
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+
+def describe(category: dict) -> Content:
+    name = escape(category["name"])
+    if category["checked_out"]:
+        return Content.from_markup(f"[b $success]✎ {name}[/]  [dim](you)[/dim]")
+    if category["holders"]:
+        holder = escape(category["holders"][0]["user"])
+        return Content.from_markup(f"🔒 {name}  [dim]({holder})[/dim]")
+    return Content.from_markup(f"·  {name}  [dim]free[/dim]")
+
+
+class CategoriesList(OptionList):
+    BORDER_TITLE = "Categories"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.categories: list[dict] = []
+
+    def show(self, categories: list[dict]) -> None:
+        highlighted = self.selected_key
+        self.categories = categories
+        self.clear_options()
+        self.add_options([Option(describe(c), id=c["key"]) for c in categories])
+        keys = [c["key"] for c in categories]
+        if highlighted in keys:
+            self.highlighted = keys.index(highlighted)
+        elif categories:
+            mine = [i for i, c in enumerate(categories) if c["checked_out"]]
+            self.highlighted = mine[0] if mine else 0
+
+    @property
+    def selected_key(self) -> str | None:
+        if self.highlighted is None or not self.categories:
+            return None
+        return self.get_option_at_index(self.highlighted).id
+
+    @property
+    def selected(self) -> dict | None:
+        key = self.selected_key
+        return next((c for c in self.categories if c["key"] == key), None)

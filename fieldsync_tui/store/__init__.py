@@ -1,0 +1,1 @@
+"""The local store: Django ORM over SQLite in the data folder, configured by the package."""

@@ -1,0 +1,98 @@
+"""Reads the app and the CLI need, shaped for display and cheap at any size.
+
+The records list is paged by keyset (title, id) over an index, so the first
+screen of a 100,000-record category costs the same as that of a 10-record
+one: never a query that touches every row, never every row in memory.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from .models import Category, Conflict, PendingChange, Record
+
+PAGE = 200
+_ROW_FIELDS = (
+    "id", "model", "object_pk", "title", "pending", "conflicted", "deleted", "updated_at", "values",
+)  # fmt: skip
+
+
+def categories() -> list[dict]:
+    return [
+        {
+            "key": c.key,
+            "name": c.name,
+            "checked_out": c.checked_out,
+            "holders": c.holders,
+            "records": c.records,
+        }
+        for c in Category.objects.order_by("name")
+    ]
+
+
+def _in_category(category_key: str, find: str = ""):
+    rows = Record.objects.filter(category_key=category_key)
+    return rows.filter(title__icontains=find) if find else rows
+
+
+def record_count(category_key: str, find: str = "") -> int:
+    return _in_category(category_key, find).count()
+
+
+def page_after(
+    category_key: str, after: tuple[str, int] | None, limit: int = PAGE, find: str = ""
+) -> list[dict]:
+    """The next `limit` rows in (title, id) order after the given row."""
+    rows = _in_category(category_key, find)
+    if after is not None:
+        title, row_id = after
+        rows = rows.filter(Q(title__gt=title) | Q(title=title, id__gt=row_id))
+    return list(rows.order_by("title", "id").values(*_ROW_FIELDS)[:limit])
+
+
+def page_before(
+    category_key: str, before: tuple[str, int], limit: int = PAGE, find: str = ""
+) -> list[dict]:
+    """The `limit` rows just before the given row, in display order."""
+    title, row_id = before
+    rows = _in_category(category_key, find).filter(
+        Q(title__lt=title) | Q(title=title, id__lt=row_id)
+    )
+    found = list(rows.order_by("-title", "-id").values(*_ROW_FIELDS)[:limit])
+    return found[::-1]
+
+
+def position_of(category_key: str, title: str, row_id: int, find: str = "") -> int:
+    """How many rows come before this one (for "rows 401–600 of 100,000")."""
+    return (
+        _in_category(category_key, find)
+        .filter(Q(title__lt=title) | Q(title=title, id__lt=row_id))
+        .count()
+    )
+
+
+def record(row_id: int) -> dict | None:
+    found = Record.objects.filter(pk=row_id).values(*_ROW_FIELDS, "category_key", "base_version")
+    return found.first()
+
+
+def queue() -> list[dict]:
+    return [
+        {
+            "id": entry.pk,
+            "op": entry.op,
+            "model": entry.record.model,
+            "pk": entry.record.object_pk,
+            "title": entry.record.title,
+            "state": entry.state,
+            "created_at": entry.created_at,
+            "attempts": entry.attempts,
+            "last_error": entry.last_error,
+            "errors": entry.errors,
+        }
+        for entry in PendingChange.objects.select_related("record").order_by("id")
+    ]
+
+
+def open_conflicts() -> list[Conflict]:
+    return list(Conflict.objects.filter(resolved_at__isnull=True).select_related("record"))

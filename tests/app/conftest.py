@@ -1,0 +1,68 @@
+"""Fixtures for the app's tests: the real Textual app, driven by Pilot, over a
+real store file and a real central site in a subprocess.
+
+Django's settings are global to a process, so each test process opens ONE
+store folder (session fixture) and every test starts from an emptied store.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.support.app_driver import AppDriver
+from tests.support.central import CentralSite, SiteTemplate
+
+BACKEND = os.environ.get("FIELDSYNC_APP_BACKEND", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def store_folder(tmp_path_factory):
+    from fieldsync_tui.store.database import open_database
+
+    folder = tmp_path_factory.mktemp("app-store")
+    open_database(folder)
+    return folder
+
+
+@pytest.fixture
+def empty_store(store_folder):
+    from fieldsync_tui.store.models import Account, Category, Conflict, PendingChange, Record
+
+    for model in (Conflict, PendingChange, Record, Category, Account):
+        model.objects.all().delete()
+    return store_folder
+
+
+@pytest.fixture(scope="session")
+def site_template(tmp_path_factory):
+    template = SiteTemplate(BACKEND, tmp_path_factory.mktemp("app-site-template")).build()
+    yield template
+    template.drop()
+
+
+@pytest.fixture
+def central(site_template, tmp_path):
+    site = CentralSite(site_template, tmp_path / "central").start()
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def logged_in(central, empty_store) -> str:
+    """editor1's token, with the store logged in (schema and categories fetched)."""
+    from fieldsync_tui.sync.engine import SyncEngine
+    from fieldsync_tui.sync.transport import Transport
+
+    transport = Transport(central.url)
+    token = SyncEngine.login(transport, "editor1", "demo-password", "pilot")
+    engine = SyncEngine(transport)
+    engine.refresh_schema()
+    engine.refresh_categories()
+    return token
+
+
+@pytest.fixture
+def driver(empty_store, logged_in) -> AppDriver:
+    return AppDriver(empty_store, token=logged_in)
