@@ -331,6 +331,8 @@ class _Batch:
                     getattr(instance, name).set(ids)
         except IntegrityError as error:
             raise _Rejected({"__all__": [f"the database refused it: {error}"]}) from None
+        # A category found through a many-to-many is only known once it is set.
+        self._require_writable_category(synced.category_key_of(instance), synced)
         result.status = outcome.status
         result.pk = synced.wire_pk(instance.pk)
         result.values = synced.values_of(instance)

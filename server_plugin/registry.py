@@ -90,7 +90,13 @@ class SyncedModel:
             target = getattr(target, hop, None)
             if target is None:
                 return None
-        value = getattr(target, target._meta.get_field(last).attname)
+        field = target._meta.get_field(last)
+        if field.many_to_many:
+            if target.pk is None:
+                return None
+            first = getattr(target, last).order_by("pk").values_list("pk", flat=True).first()
+            return None if first is None else str(first)
+        value = getattr(target, field.attname)
         return None if value is None else str(value)
 
     def serialize(self, instances) -> list[dict]:
@@ -140,17 +146,21 @@ def _model_from_label(label: str, setting_name: str) -> type[models.Model]:
 def _check_category_path(model, path: str, category_model, label: str) -> None:
     setting_name = f"FIELDSYNC['MODELS'][{label!r}]['category']"
     current = model
-    for hop in path.split("__"):
+    hops = path.split("__")
+    for index, hop in enumerate(hops):
         try:
             f = current._meta.get_field(hop)
         except FieldDoesNotExist:
             raise ImproperlyConfigured(
                 f"{setting_name} is {path!r}, but {current._meta.label} has no field {hop!r}."
             ) from None
-        if not (f.many_to_one or f.one_to_one) or not f.concrete:
+        # A many-to-many may only end a path (e.g. FlatPage.sites): the row's
+        # category is then the related row with the lowest key.
+        last_m2m = f.many_to_many and index == len(hops) - 1 and len(hops) == 1
+        if not ((f.many_to_one or f.one_to_one) and f.concrete) and not last_m2m:
             raise ImproperlyConfigured(
                 f"{setting_name} is {path!r}, but {current._meta.label}.{hop} is not a "
-                "foreign key; a category path follows foreign keys only."
+                "foreign key; a category path follows foreign keys (or is one many-to-many)."
             )
         current = f.related_model
     if category_model is not None and current is not category_model:

@@ -77,6 +77,8 @@ def category_of(schema: Schema, model: ModelSchema, values: dict) -> str | None:
     current_model, current_values = model, values
     for index, hop in enumerate(hops):
         value = current_values.get(hop)
+        if isinstance(value, list):  # a many-to-many path: the lowest related key
+            value = min(value, key=lambda v: (len(str(v)), str(v))) if value else None
         if value is None:
             return None
         if index == len(hops) - 1:

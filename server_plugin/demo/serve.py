@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="use this database instead of SQLite")
     parser.add_argument("--articles", type=int, default=50, help="articles per section to seed")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--seed-command", default="seed_demo", help="management command that seeds an empty site"
+    )
     args = parser.parse_args(argv)
 
     os.environ["FIELDSYNC_DEMO_DATA_DIR"] = str(args.data_dir.resolve())
@@ -43,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     from waitress import create_server
 
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("seed_demo", articles=args.articles, verbosity=0)
+    if args.seed_command == "seed_demo":
+        call_command("seed_demo", articles=args.articles, verbosity=0)
+    else:
+        call_command(args.seed_command, verbosity=0)
 
     app = StaticFilesHandler(get_wsgi_application())
     server = create_server(app, host="127.0.0.1", port=args.port, threads=args.threads)
