@@ -68,10 +68,16 @@ MISTAKES = [
         id="path-through-a-text-field",
     ),
     pytest.param(
-        with_section({"category": "tags"}),
+        with_section({"category": "tags__name"}),
         f"{ARTICLE_SETTING}['category']",
         "news.Article.tags is not a foreign key",
         id="path-through-a-many-to-many",
+    ),
+    pytest.param(
+        with_section({"category": "tags"}),
+        f"{ARTICLE_SETTING}['category']",
+        "which leads to news.Tag, not to the CATEGORY_MODEL news.Section",
+        id="many-to-many-to-another-model",
     ),
     pytest.param(
         with_section({"category": "photos"}),
