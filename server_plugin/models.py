@@ -40,6 +40,13 @@ class TrackedRow(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    changed_by_device = models.ForeignKey(
+        "Device", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What decides the `last-writer` and `major-minor` policies: the winning
+    # write's hybrid logical clock stamp and its kind ("major" for central edits).
+    hlc = models.CharField(max_length=40, blank=True)
+    edit_kind = models.CharField(max_length=10, blank=True)
 
     class Meta:
         verbose_name = "tracked row"
@@ -165,3 +172,99 @@ class ChangeReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status} {self.model_label} {self.object_pk}"
+
+
+class RecordFlag(models.Model):
+    """A single record that takes offline updates differently from its model.
+
+    `direct`: applied on arrival whatever the model's policy; `review`: waits
+    for a chief editor even under a `direct` model.
+    """
+
+    DIRECT, REVIEW = "direct", "review"
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_pk = models.CharField(max_length=64)
+    policy = models.CharField(
+        max_length=10, choices=[(DIRECT, "apply offline updates directly"), (REVIEW, "review")]
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_pk"], name="fieldsync_flag")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type.model} {self.object_pk}: {self.get_policy_display()}"
+
+
+class RecordVersion(models.Model):
+    """A version of a synced record that something replaced, kept so no edit is lost.
+
+    Written whenever sync (or a review decision, or a restore) replaces or
+    deletes a version, and for an edit that lost under `last-writer`.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_pk = models.CharField(max_length=64)
+    version = models.PositiveBigIntegerField()
+    values = models.JSONField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    device = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    kept_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["content_type", "object_pk", "-version", "-kept_at"]
+        verbose_name = "kept version (history)"
+        verbose_name_plural = "kept versions (history)"
+        indexes = [models.Index(fields=["content_type", "object_pk"], name="fieldsync_history")]
+
+    def __str__(self) -> str:
+        return f"{self.content_type.model} {self.object_pk} v{self.version}"
+
+
+class ReviewItem(models.Model):
+    """An offline update waiting for a chief editor (policy `review`)."""
+
+    PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
+
+    change_id = models.UUIDField(unique=True)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="reviews")
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fieldsync_reviews"
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_pk = models.CharField(max_length=64)
+    category_key = models.CharField(max_length=64, blank=True)
+    op = models.CharField(max_length=10)
+    base_version = models.PositiveBigIntegerField(null=True)
+    base_values = models.JSONField(default=dict)
+    values = models.JSONField(default=dict)  # what the editor submitted
+    status = models.CharField(
+        max_length=10,
+        default=PENDING,
+        choices=[(PENDING, "pending"), (ACCEPTED, "accepted"), (REJECTED, "rejected")],
+    )
+    reason = models.TextField(blank=True)  # why it was rejected, shown to the editor
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)  # the ChangeResult once decided
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["submitted_at"]
+        permissions = [("review_changes", "Can review offline updates")]
+        verbose_name = "queued update for review"
+        verbose_name_plural = "queued updates for review"
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.content_type.model} {self.object_pk} by {self.editor}"

@@ -20,17 +20,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 
-from . import merge, wire
+from . import history, merge, policies, wire
 from .access import may_see_category, require_model_permission
 from .checkouts import require_checkout
 from .errors import ApiError, bad_request, forbidden
-from .models import ChangeReceipt, Device
+from .models import ChangeReceipt, Device, ReviewItem
 from .registry import REFERENCE_KEY, SyncedModel, get_registry
-from .tracking import acting_as, collect_writes, current_versions, lock_feeds
+from .tracking import acting_as, collect_writes, current_author, current_versions, lock_feeds
 
 _DEADLOCK_RETRIES = 3
 
@@ -47,12 +48,16 @@ _INTEGER_TYPES = {
 }  # fmt: skip
 
 
-def push(device: Device, changes: list[wire.Change]) -> list[dict]:
-    """Apply a batch; returns one result (ChangeResult JSON) per change, in order."""
+def push(device: Device, changes: list[wire.Change], reviewer=None) -> list[dict]:
+    """Apply a batch; returns one result (ChangeResult JSON) per change, in order.
+
+    With `reviewer` (a chief editor accepting queued updates) the review
+    policy and the checkout requirement are set aside: the decision is made.
+    """
     for attempt in range(_DEADLOCK_RETRIES):
         try:
-            with transaction.atomic(), acting_as(device.user):
-                return _Batch(device).apply(changes)
+            with transaction.atomic(), acting_as(device.user, device):
+                return _Batch(device, reviewer).apply(changes)
         except OperationalError as error:
             # PostgreSQL aborts one of two batches that lock categories in
             # opposite orders; the whole batch was rolled back, so run it again.
@@ -67,6 +72,16 @@ class _Outcome:
     instance: models.Model | None = None
     to_write: dict | None = None
     conflicts: dict | None = None
+    note: str = ""  # why the server's version was replaced, for its history entry
+    lost: dict | None = None  # an offline edit the policy decided against, kept in history
+
+
+class FieldErrors(Exception):
+    """Values a record cannot take: field name -> messages."""
+
+    def __init__(self, errors: dict):
+        super().__init__(_first_error(errors))
+        self.errors = errors
 
 
 class _Rejected(Exception):
@@ -77,9 +92,10 @@ class _Rejected(Exception):
 
 
 class _Batch:
-    def __init__(self, device: Device):
+    def __init__(self, device: Device, reviewer=None):
         self.device = device
         self.user = device.user
+        self.reviewer = reviewer
         self.registry = get_registry()
         self.checked_out: set[str] = set()
 
@@ -176,6 +192,8 @@ class _Batch:
     def _require_writable_category(self, key: str | None, synced: SyncedModel) -> None:
         if key is None or synced.is_reference or key == REFERENCE_KEY or key in self.checked_out:
             return
+        if self.reviewer is not None:
+            return  # a chief editor's decision needs no lease
         if not may_see_category(self.user, key):
             raise forbidden(f"You have no grant for category {key}.", category=key)
         require_checkout(self.device, key)
@@ -188,9 +206,14 @@ class _Batch:
         result = wire.ChangeResult(
             id=change.id, status=wire.REJECTED, model=synced.label, pk=change.pk
         )
+        author = current_author()
+        author.hlc, author.edit_kind = change.hlc or "", change.edit_kind or "minor"
         try:
             pk = self._resolve_pk(synced, change, result)
             values = self._resolve_references(synced, change.values)
+            policy = policies.policy_for(synced, pk)
+            if policy == wire.POLICY_REVIEW and self.reviewer is None:
+                return self._queue_for_review(synced, change, pk, values, result)
             if change.op == wire.CREATE:
                 outcome = self._create(synced, pk, values)
             elif change.op == wire.UPDATE:
@@ -273,10 +296,20 @@ class _Batch:
             return _Outcome(wire.APPLIED, instance, values)
         theirs = synced.values_of(instance)
         merged = merge.three_way_merge(change.base_values, values, theirs, synced.merge_kinds())
-        if not merged.clean:
+        if merged.clean:
+            return _Outcome(wire.MERGED, instance, merged.values)
+        decision = policies.decide(
+            policies.policy_for(synced, pk), change, policies.live_row(synced, pk)
+        )
+        if decision.winner == policies.ASK:
             conflicts = {name: c.to_json() for name, c in merged.conflicts.items()}
             return _Outcome(wire.CONFLICT, instance, None, conflicts)
-        return _Outcome(wire.MERGED, instance, merged.values)
+        outcome = _Outcome(
+            wire.MERGED, instance, policies.resolved_values(decision, merged), note=decision.note
+        )
+        if decision.winner == policies.THEIRS:
+            outcome.lost = {**theirs, **merge.changed_fields(change.base_values, values, {})}
+        return outcome
 
     def _delete(self, synced: SyncedModel, pk, change: wire.Change) -> _Outcome:
         instance = self._locked_instance(synced, pk)
@@ -285,9 +318,48 @@ class _Batch:
         self._require_writable_category(synced.category_key_of(instance), synced)
         version, _ = current_versions(synced, [pk]).get(str(pk), (0, False))
         if change.base_version != version:
-            # Deleting would silently drop an edit the editor never saw.
-            return _Outcome(wire.CONFLICT, instance, None, {})
+            # Deleting would silently drop an edit the editor never saw, unless
+            # the policy says the offline side wins (the edit stays in history).
+            decision = policies.decide(
+                policies.policy_for(synced, pk), change, policies.live_row(synced, pk)
+            )
+            if decision.winner != policies.MINE:
+                return _Outcome(wire.CONFLICT, instance, None, {})
+            return _Outcome(wire.APPLIED, instance, None, note=decision.note)
         return _Outcome(wire.APPLIED, instance, None)
+
+    def _queue_for_review(self, synced, change, pk, values, result) -> wire.ChangeResult:
+        """Nothing is applied: the update waits in the admin for a chief editor."""
+        instance = synced.model._default_manager.filter(pk=pk).first() if pk is not None else None
+        if change.op != wire.CREATE and instance is None:
+            raise _Rejected({"pk": [f"no {synced.label} with id {pk}"]})
+        if instance is not None:
+            self._require_writable_category(synced.category_key_of(instance), synced)
+        probe = synced.model._default_manager.get(pk=pk) if instance else synced.model()
+        if change.op != wire.DELETE:
+            try:
+                assign_values(synced, probe, values)  # values checked now, applied later
+            except FieldErrors as error:
+                raise _Rejected(error.errors) from None
+        key = synced.category_key_of(probe)
+        self._require_writable_category(key, synced)
+        ReviewItem.objects.create(
+            change_id=change.id,
+            device=self.device,
+            editor=self.user,
+            content_type=ContentType.objects.get_for_model(synced.model),
+            object_pk=str(change.pk if pk is None else pk),
+            category_key=key or "",
+            op=change.op,
+            base_version=change.base_version,
+            base_values=change.base_values,
+            values=values,
+        )
+        result.status = wire.REVIEW
+        result.message = "waiting for a chief editor's review"
+        if instance is not None:
+            result.pk = synced.wire_pk(instance.pk)
+        return result
 
     # -- writing ------------------------------------------------------------
 
@@ -309,6 +381,7 @@ class _Batch:
 
         if change.op == wire.DELETE:
             if instance is not None:
+                history.keep_version(synced, instance, outcome.note or "deleted through sync")
                 try:
                     with transaction.atomic(), collect_writes():
                         instance.delete()
@@ -318,7 +391,23 @@ class _Batch:
             result.version = current_versions(synced, [result.pk]).get(str(result.pk), (None,))[0]
             return result
 
-        m2m = self._assign(synced, instance, outcome.to_write or {})
+        if outcome.lost is not None:
+            history.keep_lost_edit(
+                synced, instance.pk, outcome.lost, change.base_version, self.device, outcome.note
+            )
+        if change.op == wire.UPDATE and not outcome.to_write:
+            # Nothing left to write (e.g. the other side won): the record stays as it is.
+            result.status = outcome.status
+            result.values = synced.values_of(instance)
+            result.version = current_versions(synced, [instance.pk])[str(instance.pk)][0]
+            result.category = synced.category_key_of(instance)
+            return result
+        if instance.pk is not None and not instance._state.adding:
+            history.keep_version(synced, instance, outcome.note or "replaced through sync")
+        try:
+            m2m = assign_values(synced, instance, outcome.to_write or {})
+        except FieldErrors as error:
+            raise _Rejected(error.errors) from None
         self._require_writable_category(synced.category_key_of(instance), synced)
         try:
             instance.full_clean()
@@ -340,34 +429,39 @@ class _Batch:
         result.category = synced.category_key_of(instance)
         return result
 
-    def _assign(self, synced: SyncedModel, instance: models.Model, values: dict) -> dict:
-        """Set field values on the instance; returns the many-to-many ids to set."""
-        errors: dict[str, list[str]] = {}
-        m2m: dict[str, list] = {}
-        for name, value in values.items():
-            field = synced.field(name)
-            type_error = _json_type_error(field, value)
-            if type_error:
-                errors[name] = [type_error]
-                continue
-            try:
-                if field.many_to_many:
-                    target_pk = field.related_model._meta.pk
-                    ids = [target_pk.to_python(v) for v in value]
-                    found = field.related_model._default_manager.filter(pk__in=ids).count()
-                    if found != len(set(ids)):
-                        raise ValidationError("refers to a record that does not exist")
-                    m2m[name] = ids
-                elif field.is_relation:
-                    converted = None if value is None else field.target_field.to_python(value)
-                    setattr(instance, field.attname, converted)
-                else:
-                    setattr(instance, field.attname, field.to_python(value))
-            except ValidationError as error:
-                errors[name] = list(error.messages)
-        if errors:
-            raise _Rejected(errors)
-        return m2m
+
+def assign_values(synced: SyncedModel, instance: models.Model, values: dict) -> dict:
+    """Set wire values on an instance; returns the many-to-many ids to set after saving.
+
+    Raises FieldErrors naming each field that cannot take its value. Shared
+    by pushes, review decisions and restores, so all convert values alike.
+    """
+    errors: dict[str, list[str]] = {}
+    m2m: dict[str, list] = {}
+    for name, value in values.items():
+        field = synced.field(name)
+        type_error = _json_type_error(field, value)
+        if type_error:
+            errors[name] = [type_error]
+            continue
+        try:
+            if field.many_to_many:
+                target_pk = field.related_model._meta.pk
+                ids = [target_pk.to_python(v) for v in value]
+                found = field.related_model._default_manager.filter(pk__in=ids).count()
+                if found != len(set(ids)):
+                    raise ValidationError("refers to a record that does not exist")
+                m2m[name] = ids
+            elif field.is_relation:
+                converted = None if value is None else field.target_field.to_python(value)
+                setattr(instance, field.attname, converted)
+            else:
+                setattr(instance, field.attname, field.to_python(value))
+        except ValidationError as error:
+            errors[name] = list(error.messages)
+    if errors:
+        raise FieldErrors(errors)
+    return m2m
 
 
 def _json_type_error(field: models.Field, value) -> str | None:

@@ -22,29 +22,46 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
+from . import hlc
 from .models import FeedCounter, TrackedRow
 from .registry import SyncedModel, get_registry
 
 _LOOKUP_CHUNK = 500
 
 _collecting: ContextVar[dict | None] = ContextVar("fieldsync_collecting", default=None)
-_acting_user: ContextVar = ContextVar("fieldsync_acting_user", default=None)
+_acting: ContextVar = ContextVar("fieldsync_acting", default=None)
+
+
+@dataclass
+class Author:
+    """Who made the writes tracked inside an `acting_as` block, and how."""
+
+    user: object = None
+    device: object = None
+    hlc: str = ""  # the edit's clock stamp; central writes get a fresh one
+    edit_kind: str = ""  # "major"/"minor"; central writes count as major
 
 
 @contextmanager
-def acting_as(user) -> Iterator[None]:
-    """Record `user` as the author of the writes tracked inside the block."""
-    token = _acting_user.set(user)
+def acting_as(user, device=None, stamp: str = "", edit_kind: str = "") -> Iterator[Author]:
+    """Record who wrote what is tracked inside the block (user, device, clock, kind)."""
+    author = Author(user, device, stamp, edit_kind)
+    token = _acting.set(author)
     try:
-        yield
+        yield author
     finally:
-        _acting_user.reset(token)
+        _acting.reset(token)
+
+
+def current_author() -> Author:
+    return _acting.get() or Author()
 
 
 @contextmanager
@@ -186,13 +203,20 @@ def _track_model(synced: SyncedModel, wanted: dict[str, str | None]) -> tuple[di
 
     needed = Counter(row.category_key for row, _, _ in plan)
     next_position = {key: allocate_positions(key, needed[key]) for key in sorted(needed)}
-    now, user = timezone.now(), _acting_user.get()
+    now, author = timezone.now(), current_author()
+    user = author.user if getattr(author.user, "pk", None) else None
+    device = author.device if getattr(author.device, "pk", None) else None
     for row, tombstone, version in plan:
         row.position = next_position[row.category_key]
         next_position[row.category_key] += 1
         row.version, row.deleted, row.changed_at = version, tombstone, now
-        row.changed_by = user if getattr(user, "pk", None) else None
-    fields = ["position", "version", "deleted", "changed_at", "changed_by"]
+        row.changed_by, row.changed_by_device = user, device
+        row.hlc = author.hlc or hlc.tick(row.hlc or None, "central")
+        row.edit_kind = author.edit_kind or "major"
+    fields = [
+        "position", "version", "deleted", "changed_at", "changed_by", "changed_by_device", "hlc",
+        "edit_kind",
+    ]  # fmt: skip
     TrackedRow.objects.bulk_update([row for row, _, _ in plan if row.pk], fields, batch_size=500)
     TrackedRow.objects.bulk_create([row for row, _, _ in plan if not row.pk], batch_size=500)
     return versions, moved

@@ -17,5 +17,6 @@ urlpatterns = [
     path("v1/categories/<str:category_id>/changes", views.category_changes, name="changes"),
     path("v1/reference/changes", views.reference_changes, name="reference-changes"),
     path("v1/push", views.push_changes, name="push"),
+    path("v1/reviews", views.review_outcomes, name="reviews"),
     re_path(r"^(?P<rest>.*)$", views.unknown_endpoint),
 ]

@@ -15,9 +15,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from server_plugin import wire
+from server_plugin import hlc, wire
 
-from .models import Category, PendingChange, Record
+from .models import Account, Category, PendingChange, Record
 from .schema import FieldError, ModelSchema, Schema
 
 
@@ -105,6 +105,16 @@ def _require_checked_out(key: str | None, model: ModelSchema) -> None:
         raise EditError(f"category {name} is not checked out on this device")
 
 
+def _stamp() -> str:
+    """A clock stamp for an edit made now (hlc.py): later than any this device made."""
+    account = Account.objects.select_for_update().first()
+    if account is None:
+        return ""
+    stamp = hlc.tick(account.last_hlc or None, account.device_name.replace("-", "_")[:20])
+    Account.objects.filter(pk=account.pk).update(last_hlc=stamp)
+    return stamp
+
+
 def _queue(record: Record, op: str, edit_kind: str = "") -> None:
     """Fold the edit into the record's open queue entry, or open one."""
     open_entry = (
@@ -113,16 +123,18 @@ def _queue(record: Record, op: str, edit_kind: str = "") -> None:
         .first()
     )
     record.changes.filter(state=PendingChange.REJECTED).delete()  # superseded by this edit
+    stamp = _stamp()
     if open_entry is None:
-        PendingChange.objects.create(record=record, op=op, edit_kind=edit_kind)
+        PendingChange.objects.create(record=record, op=op, edit_kind=edit_kind, hlc=stamp)
         return
+    open_entry.hlc = stamp
     if op == PendingChange.DELETE and open_entry.op == PendingChange.UPDATE:
         open_entry.op = PendingChange.DELETE
     if edit_kind == "major":
         open_entry.edit_kind = "major"
     elif not open_entry.edit_kind:
         open_entry.edit_kind = edit_kind
-    open_entry.save(update_fields=["op", "edit_kind"])
+    open_entry.save(update_fields=["op", "edit_kind", "hlc"])
 
 
 def update_record(

@@ -28,6 +28,10 @@ class Account(models.Model):
     last_online_check = models.DateTimeField(null=True)
     last_sync_at = models.DateTimeField(null=True)
     reference_cursor = models.BigIntegerField(default=0)
+    last_hlc = models.CharField(max_length=40, blank=True)  # this device's clock (hlc.py)
+    # Who this folder is to the server, for signed bundle files (docs/bundles.md).
+    device_id = models.BigIntegerField(null=True)
+    server_id = models.CharField(max_length=64, blank=True)  # learned from its bundles
 
 
 class Category(models.Model):
@@ -84,12 +88,13 @@ class PendingChange(models.Model):
     """
 
     CREATE, UPDATE, DELETE = "create", "update", "delete"
-    QUEUED, REJECTED = "queued", "rejected"
+    QUEUED, REJECTED, REVIEW = "queued", "rejected", "review"
 
     change_id = models.UUIDField(unique=True, default=uuid.uuid4)  # the id the server sees
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="changes")
     op = models.CharField(max_length=10)
     edit_kind = models.CharField(max_length=10, blank=True, default="")
+    hlc = models.CharField(max_length=40, blank=True, default="")  # when the editor edited
     payload = models.JSONField(null=True)  # frozen on first send
     state = models.CharField(max_length=10, default=QUEUED)
     created_at = models.DateTimeField(default=timezone.now)

@@ -170,6 +170,7 @@ def freeze(schema: Schema, entry: PendingChange) -> dict | None:
         pk=_wire_pk(model, record.object_pk),
         category=record.category_key,
         edit_kind=entry.edit_kind or None,
+        hlc=entry.hlc or None,
     )
     if entry.op == PendingChange.CREATE:
         change.values = record.values
@@ -205,7 +206,7 @@ def apply_push_result(schema: Schema, entry: PendingChange, result: dict) -> str
         entry.last_error = result.get("message") or "rejected by the server"
         entry.save(update_fields=["state", "errors", "last_error"])
     elif status == wire.REVIEW:
-        entry.state = "review"
+        entry.state = PendingChange.REVIEW
         entry.last_error = result.get("message") or "waiting for a chief editor's review"
         entry.save(update_fields=["state", "last_error"])
     return status

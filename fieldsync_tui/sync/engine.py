@@ -106,7 +106,9 @@ class SyncEngine:
             username=account.username,
             online=account.online,
             last_sync_at=account.last_sync_at,
-            queued=PendingChange.objects.filter(state=PendingChange.QUEUED).count(),
+            queued=PendingChange.objects.filter(
+                state__in=(PendingChange.QUEUED, PendingChange.REVIEW)
+            ).count(),
             rejected=PendingChange.objects.filter(state=PendingChange.REJECTED).count(),
             conflicts=Conflict.objects.filter(resolved_at__isnull=True).count(),
             checked_out=list(
@@ -140,6 +142,7 @@ class SyncEngine:
         if account is None:
             account = Account(server_url=url, username=username)
         account.device_name = device
+        account.device_id = (answer.get("device") or {}).get("id")  # names it in bundles
         account.online = True
         account.save()
         transport.token = answer["token"]
@@ -225,6 +228,7 @@ class SyncEngine:
         report = SyncReport()
         self.refresh_schema()
         report.pushed = self.push(report)
+        report.pushed.update(self.settle_reviews())
         report.pulled += self.pull_reference()
         for category in Category.objects.filter(checked_out=True):
             try:
@@ -301,6 +305,32 @@ class SyncEngine:
                     done += sent
                     self.progress(Progress("push", "queued changes", done, max(total, done)))
         return statuses
+
+    def settle_reviews(self) -> Counter:
+        """Ask what chief editors decided about our changes queued for review."""
+        waiting = list(
+            PendingChange.objects.filter(state=PendingChange.REVIEW).select_related("record")
+        )
+        decided: Counter = Counter()
+        if not waiting:
+            return decided
+        schema = self.schema
+        for start in range(0, len(waiting), PUSH_BATCH):
+            batch = waiting[start : start + PUSH_BATCH]
+            outcomes = self.transport.reviews([str(entry.change_id) for entry in batch])
+            with transaction.atomic():
+                for entry in batch:
+                    outcome = outcomes.get(str(entry.change_id), {})
+                    if outcome.get("status") == "accepted":
+                        apply_push_result(schema, entry, outcome["result"])
+                        decided["review accepted"] += 1
+                    elif outcome.get("status") == "rejected":
+                        entry.state = PendingChange.REJECTED
+                        who = outcome.get("decided_by") or "a chief editor"
+                        entry.last_error = f"rejected by {who}: {outcome.get('reason', '')}"
+                        entry.save(update_fields=["state", "last_error"])
+                        decided["review rejected"] += 1
+        return decided
 
     def _next_round(self, blocked: set) -> list[PendingChange]:
         queued = (

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Count
 from django.utils import timezone
 
-from .. import access, checkouts, feed, push, schema, wire
+from .. import access, checkouts, feed, push, review, schema, wire
 from ..conf import setting
 from ..errors import bad_request, forbidden, not_found
 from ..models import TrackedRow
@@ -131,6 +133,21 @@ def reference_changes(request):
 def push_changes(request):
     changes = wire.parse_push(json_body(request))
     return {"results": push.push(request.device, changes)}
+
+
+@endpoint("POST")
+def review_outcomes(request):
+    """What chief editors decided about this device's updates queued for review."""
+    ids = json_body(request).get("ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise bad_request("'ids' must be a list of change ids.", where="ids")
+    if len(ids) > wire.MAX_CHANGES_PER_PUSH:
+        raise bad_request(f"at most {wire.MAX_CHANGES_PER_PUSH} ids at once.", where="ids")
+    try:
+        valid = [str(uuid.UUID(i)) for i in ids]
+    except ValueError:
+        raise bad_request("every id must be a UUID.", where="ids") from None
+    return {"outcomes": review.outcomes(request.device, valid)}
 
 
 @endpoint("GET", "POST", "DELETE", "PUT", "PATCH", auth=False)

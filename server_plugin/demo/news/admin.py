@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from server_plugin.admin import SyncHistoryMixin
+
 from .models import Article, Author, Photo, Section, Tag
 
 
@@ -9,7 +11,7 @@ class PhotoInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(SyncHistoryMixin, admin.ModelAdmin):
     list_display = ["title", "section", "status", "published_on", "author"]
     list_filter = ["section", "status"]
     search_fields = ["title", "body"]

@@ -1,0 +1,104 @@
+"""Record history in the admin: every kept version, a diff between any two,
+and "restore this version" (which goes through normal tracking, so the
+restore is itself a new version every editor receives)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+
+from .. import history
+from ..diff_html import diff_html, plain_html
+from ..models import RecordFlag, RecordVersion
+from ..registry import get_registry
+
+
+def compare_rows(older: RecordVersion, newer_values: dict, synced) -> list[dict]:
+    return [
+        {
+            "label": str(field.verbose_name).capitalize(),
+            "old": plain_html(older.values.get(field.name)),
+            "new": diff_html(older.values.get(field.name), newer_values.get(field.name)),
+            "changed": older.values.get(field.name) != newer_values.get(field.name),
+        }
+        for field in synced.fields
+    ]
+
+
+@admin.register(RecordVersion)
+class RecordVersionAdmin(admin.ModelAdmin):
+    list_display = ["record", "version", "changed_by", "device", "changed_at", "note"]
+    list_filter = ["content_type"]
+    search_fields = ["object_pk", "note", "changed_by__username"]
+    actions = ["compare_selected", "restore_selected"]
+    readonly_fields = [
+        "content_type", "object_pk", "version", "values", "changed_by", "device", "changed_at",
+        "kept_at", "note",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="record")
+    def record(self, kept: RecordVersion) -> str:
+        return f"{kept.content_type.model} {kept.object_pk}"
+
+    @admin.action(description="Compare the selected version(s) (two, or one with the current)")
+    def compare_selected(self, request, queryset):
+        chosen = list(queryset.order_by("version", "kept_at")[:3])
+        if (
+            not 1 <= len(chosen) <= 2
+            or len({(k.content_type_id, k.object_pk) for k in chosen}) != 1
+        ):
+            self.message_user(
+                request, "Select one or two versions of the same record.", messages.WARNING
+            )
+            return None
+        older = chosen[0]
+        synced = get_registry().for_model(older.content_type.model_class())
+        if len(chosen) == 2:
+            newer_label, newer_values = f"version {chosen[1].version}", chosen[1].values
+        else:
+            instance = synced.model._default_manager.filter(pk=older.object_pk).first()
+            newer_label = "current"
+            newer_values = synced.values_of(instance) if instance else {}
+        return TemplateResponse(
+            request,
+            "fieldsync/history_compare.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"{older.content_type.model} {older.object_pk}: "
+                f"version {older.version} → {newer_label}",
+                "older": older,
+                "newer_label": newer_label,
+                "rows": compare_rows(older, newer_values, synced),
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(description="Restore the selected version")
+    def restore_selected(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one version to restore.", messages.WARNING)
+            return
+        kept = queryset.get()
+        try:
+            history.restore(kept, request.user)
+        except (ValidationError, history.RestoreError) as error:
+            self.message_user(request, f"Not restored: {error}", messages.ERROR)
+            return
+        self.message_user(
+            request, f"Restored version {kept.version}; editors receive it on their next sync.",
+            messages.SUCCESS,
+        )  # fmt: skip
+
+
+@admin.register(RecordFlag)
+class RecordFlagAdmin(admin.ModelAdmin):
+    list_display = ["content_type", "object_pk", "policy", "note"]
+    list_filter = ["policy", "content_type"]
+    search_fields = ["object_pk", "note"]

@@ -1,0 +1,62 @@
+"""For the host site's ModelAdmins: the record's sync history and policy flag,
+next to the record. ``class ArticleAdmin(SyncHistoryMixin, admin.ModelAdmin)``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from ..models import RecordFlag, RecordVersion
+
+
+class SyncHistoryMixin:
+    change_form_template = "fieldsync/change_form_with_history.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        content_type = ContentType.objects.get_for_model(self.model)
+        history_url = reverse("admin:fieldsync_recordversion_changelist")
+        extra = {
+            "fieldsync_history_url": f"{history_url}?content_type__id__exact={content_type.pk}"
+            f"&q={object_id}",
+            "fieldsync_versions": RecordVersion.objects.filter(
+                content_type=content_type, object_pk=str(object_id)
+            ).count(),
+            "fieldsync_flag": RecordFlag.objects.filter(
+                content_type=content_type, object_pk=str(object_id)
+            ).first(),
+        }
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for name, policy, text in (
+            ("fieldsync_flag_direct", RecordFlag.DIRECT, "Take offline updates directly"),
+            ("fieldsync_flag_review", RecordFlag.REVIEW, "Send offline updates to review"),
+        ):
+            actions[name] = (self._flagger(policy), name, text)
+        actions["fieldsync_unflag"] = (
+            SyncHistoryMixin._unflag, "fieldsync_unflag", "Follow the model's policy again",
+        )  # fmt: skip
+        return actions
+
+    @staticmethod
+    def _flagger(policy):
+        def flag(modeladmin, request, queryset):
+            content_type = ContentType.objects.get_for_model(queryset.model)
+            for pk in queryset.values_list("pk", flat=True):
+                RecordFlag.objects.update_or_create(
+                    content_type=content_type, object_pk=str(pk), defaults={"policy": policy}
+                )
+            modeladmin.message_user(
+                request, f"Flagged {queryset.count()} record(s).", messages.SUCCESS
+            )
+
+        return flag
+
+    @staticmethod
+    def _unflag(modeladmin, request, queryset):
+        content_type = ContentType.objects.get_for_model(queryset.model)
+        pks = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+        RecordFlag.objects.filter(content_type=content_type, object_pk__in=pks).delete()
+        modeladmin.message_user(request, "Flags removed.", messages.SUCCESS)
