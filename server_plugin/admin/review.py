@@ -47,6 +47,18 @@ def _record_title(item: ReviewItem) -> str:
     return item.object_pk
 
 
+def _shown(field, value):
+    """Names instead of keys for relations, so the chief reads "Politics", not 1."""
+    if not field.is_relation or value in (None, []):
+        return value
+    keys = value if isinstance(value, list) else [value]
+    names = {
+        str(obj.pk): str(obj) for obj in field.related_model._default_manager.filter(pk__in=keys)
+    }
+    shown = [names.get(str(key), str(key)) for key in keys]
+    return shown if isinstance(value, list) else shown[0]
+
+
 def field_rows(item: ReviewItem) -> list[dict]:
     """Per field: base, submitted (against base), current (against base)."""
     synced = get_registry().for_model(item.content_type.model_class())
@@ -54,9 +66,11 @@ def field_rows(item: ReviewItem) -> list[dict]:
     rows = []
     for field in synced.fields:
         name = field.name
-        base = item.base_values.get(name, current.get(name))
-        submitted = item.values.get(name, base)
-        now = current.get(name) if current else None
+        base = _shown(field, item.base_values.get(name, current.get(name)))
+        submitted = _shown(
+            field, item.values.get(name, item.base_values.get(name, current.get(name)))
+        )
+        now = _shown(field, current.get(name)) if current else None
         rows.append(
             {
                 "label": str(field.verbose_name).capitalize(),
@@ -65,7 +79,7 @@ def field_rows(item: ReviewItem) -> list[dict]:
                 if name in item.values
                 else plain_html(submitted),
                 "current": diff_html(base, now) if current else plain_html(None),
-                "edited": name in item.values and submitted != base,
+                "edited": name in item.values and item.values[name] != item.base_values.get(name),
                 "moved": bool(current) and now != base,
             }
         )
