@@ -96,7 +96,11 @@ FIELDSYNC = {
     "CHECKOUT_MODE": os.environ.get("FIELDSYNC_DEMO_CHECKOUT_MODE", "exclusive"),
     "CATEGORY_MODEL": "news.Section",
     "MODELS": {
-        "news.Article": {"category": "section", "display_field": "title"},
+        "news.Article": {
+            "category": "section",
+            "display_field": "title",
+            "policy": os.environ.get("FIELDSYNC_DEMO_ARTICLE_POLICY", "client"),
+        },
         "news.Photo": {"category": "article__section", "display_field": "caption"},
         "news.Tag": {"writable": True},
         "news.Author": {},
