@@ -22,8 +22,7 @@ class ScreenActionsProvider(Provider):
                 if not description or not action or action in seen:
                     continue
                 seen.add(action)
-                key = binding.key.replace("question_mark", "?").replace("slash", "/")
-                yield description, action, namespace, key
+                yield description, action, namespace, self.app.get_key_display(binding)
 
     async def discover(self) -> Hits:
         for description, action, namespace, key in self._actions():

@@ -68,6 +68,10 @@ def _apply_change(model: ModelSchema, category, record: Record | None, change: d
     if change.get("deleted"):
         if record is None:
             return None
+        if record.base_version is not None and version <= record.base_version:
+            # Not a deletion but the row leaving this feed for another category
+            # we hold, at a version we already have (e.g. a page given other sites).
+            return None
         if record.pending or record.conflicted:
             if record.deleted:  # deleted on both sides: agreed
                 record.delete()
@@ -94,7 +98,11 @@ def _apply_change(model: ModelSchema, category, record: Record | None, change: d
     if record.base_version is not None and version <= record.base_version:
         return None  # already have it (often our own push coming back)
     if record.conflicted:
-        _conflict(record, theirs, version, counts)
+        # The server moved again: the conflict is now against this newer version.
+        merged = merge.three_way_merge(
+            record.base_values, record.values, theirs, model.merge_kinds()
+        )
+        _conflict(record, theirs, version, counts, merged)
         return record
     if record.pending:
         if record.changes.exclude(payload__isnull=True).exists():
@@ -134,7 +142,7 @@ def _conflict(record: Record, theirs, version, counts, merged=None) -> None:
     existing = record.conflicts.filter(resolved_at__isnull=True).first()
     if existing is not None:
         existing.theirs, existing.theirs_version = theirs, version
-        if kinds_fields:
+        if merged is not None or theirs is None:
             existing.fields = kinds_fields
         existing.save()
     else:

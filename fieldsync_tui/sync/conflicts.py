@@ -33,7 +33,14 @@ def proposed_values(schema: Schema, conflict: Conflict, take: str, edited: dict 
     if take not in CHOICES:
         raise ResolveError(f"take must be one of {', '.join(CHOICES)}")
     if conflict.theirs is None:  # deleted on the server
-        return None if take == THEIRS else dict(conflict.mine)
+        if take == THEIRS:
+            return None
+        model = schema.get(conflict.record.model)
+        result = dict(conflict.mine)
+        for name, value in (edited or {}).items():
+            model.field(name).validate(value)
+            result[name] = value
+        return result
     model = schema.get(conflict.record.model)
     kinds = model.merge_kinds()
     merged = merge.three_way_merge(conflict.base_values, conflict.mine, conflict.theirs, kinds)
@@ -50,8 +57,8 @@ def proposed_values(schema: Schema, conflict: Conflict, take: str, edited: dict 
                     f"there is no automatic merge for {name}; take mine or theirs, or edit it"
                 )
             result[name] = suggestion
-    if take == THEIRS and not conflict.fields:
-        result = dict(conflict.theirs)  # e.g. a refused delete: keep the server's record
+    if take == THEIRS and conflict.op == PendingChange.DELETE:
+        result = dict(conflict.theirs)  # a refused delete: keep the server's record
     for name, value in (edited or {}).items():
         model.field(name).validate(value)
         result[name] = value

@@ -267,3 +267,26 @@ def test_status_json_reports_what_waits(central, editor1):
     assert status["queued"] == 1 and status["conflicts"] == 0
     assert status["checked_out"] == ["Politics"]
     assert json.dumps(status)  # plain JSON for scripts
+
+
+def test_taking_theirs_after_the_server_moved_again_keeps_the_newest_server_text(central, editor1):
+    editor1.run("checkout", "Politics")
+    pk = first_article(editor1)["pk"]
+    set_body_centrally(central, pk, PARAGRAPHS)
+    editor1.run("sync")
+    set_body_centrally(central, pk, PARAGRAPHS.replace("met on Monday", "met on Tuesday"))
+    editor1.run("edit", "article", pk, "--set",
+                f"body={PARAGRAPHS.replace('met on Monday', 'met on Friday')}")  # fmt: skip
+    editor1.run("sync", check=False)
+    newest = PARAGRAPHS.replace("met on Monday", "met on Thursday")
+    set_body_centrally(central, pk, newest)  # the chief edits again before it is resolved
+    editor1.run("sync", check=False)
+    (conflict,) = editor1.json("conflicts")
+    assert conflict["fields"]["body"]["theirs"] == newest
+
+    editor1.run("resolve", str(conflict["id"]), "--take", "theirs")
+    editor1.run("sync")
+
+    server = central.records(central.category_key("Politics"))[("news.article", pk)]
+    assert server["values"]["body"] == newest
+    assert_converged(central, editor1)

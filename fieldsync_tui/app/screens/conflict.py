@@ -1,20 +1,824 @@
-"""Placeholder until the conflict screen lands: lists the open conflicts."""
+"""Resolve conflicts field by field: base, mine and theirs side by side, and the result.
+
+For the current field the three versions stand next to each other with what
+each side inserted and deleted marked against the base; below, the Result
+pane shows exactly what will be kept. Choices are per field (take mine,
+theirs, the automatic merge, or edit the result); accepting combines them
+into one resolution through the sync engine's `resolve`, which queues the
+result against the server's version. A record deleted on one side is
+decided as a whole: keep it or let it go.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Static, TextArea
+
+from server_plugin import merge
+
+from ...store.models import Account, Category, Record
+from ...store.schema import FieldError, FieldSchema, Schema
+from ...sync import conflicts as resolution
+from ..app import in_store_thread
+from ..diff import ThreeWayDiff, first_mark, render_result, use_words
+from ..messages import (
+    ActionFailed,
+    Event,
+    RecordDeleted,
+    RecordSaved,
+    StatusLoaded,
+    SyncFinished,
+)
+from ..widgets.record_detail import display_value
+from ..widgets.status_bar import StatusBar, when
+
+MINE, THEIRS, MERGE, EDITED = "mine", "theirs", "merge", "edited"
+RESULT_TITLES = {
+    MERGE: "Result — automatic merge ✓ (both changes kept: check it reads well)",
+    MINE: "Result — mine (your edit)",
+    THEIRS: "Result — theirs (the server's version)",
+    EDITED: "Result — edited by you ✓",
+}
+CHOICE_WORDS = {MERGE: "merge ✓", MINE: "mine ✓", THEIRS: "theirs ✓", EDITED: "edited ✓"}
+
+
+# -- what the screen shows, read from the store in a worker ---------------------
+
+
+@dataclass
+class FieldInConflict:
+    """One field both sides changed (or every field, when one side deleted the record)."""
+
+    name: str
+    label: str
+    base: Any
+    mine: Any
+    theirs: Any
+    suggestion: Any
+    shown: dict[str, str | None]  # "base"/"mine"/"theirs"/"suggestion" as text; None: absent
+
+
+@dataclass
+class MergedField:
+    """A field that changed without conflict, with the value it will keep."""
+
+    label: str
+    source: str
+    shown: str
+
+
+@dataclass
+class ConflictView:
+    id: int
+    model: str
+    model_name: str
+    pk: str
+    title: str
+    deleted_on_server: bool
+    deleted_here: bool
+    base_version: int | None
+    theirs_version: int | None
+    edited_at: datetime | None
+    fields: list[FieldInConflict]
+    merged: list[MergedField] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def whole_record(self) -> bool:
+        """One side deleted the record: it is kept or let go as a whole."""
+        return self.deleted_on_server or self.deleted_here
+
+
+@dataclass(frozen=True)
+class Choice:
+    take: str  # mine / theirs / merge / edited
+    value: Any
+    shown: str | None  # the value as the Result pane shows it; None: the record goes
+
+
+@dataclass
+class ConflictsLoaded(Event):
+    conflicts: list[ConflictView]
+    schema: Schema
+
+
+@dataclass
+class ConflictResolved(Event):
+    conflict_id: int
+    model: str
+    pk: str
+    record_deleted: bool
+
+
+def load_views(schema: Schema) -> list[ConflictView]:
+    """Every open conflict, shaped for display (runs in a worker thread)."""
+    return [_view_of(schema, conflict) for conflict in resolution.open_conflicts()]
+
+
+def _view_of(schema: Schema, conflict) -> ConflictView:
+    record = conflict.record
+    model = schema.get(record.model)
+    kinds = model.merge_kinds()
+    deleted_on_server = conflict.theirs is None
+    deleted_here = conflict.op == "delete" and not deleted_on_server
+    details = dict(conflict.fields)
+    if deleted_here and not details:
+        # The server sends no fields for a refused delete: show what it changed.
+        changed = merge.changed_fields(conflict.base_values, conflict.theirs, kinds)
+        details = {
+            name: {"base": conflict.base_values.get(name), "mine": None, "theirs": value}
+            for name, value in changed.items()
+        }
+    order = [f.name for f in model.fields]
+    names = sorted(details, key=lambda n: order.index(n) if n in order else len(order))
+    fields = []
+    for name in names:
+        detail = details[name]
+        schema_field = _field(model, name)
+        values = {
+            "base": detail.get("base"),
+            "mine": None if deleted_here else detail.get("mine"),
+            "theirs": None if deleted_on_server else detail.get("theirs"),
+            "suggestion": detail.get("suggestion"),
+        }
+        labels = _labels(schema, schema_field, values.values())
+        shown = {
+            side: _shown(schema, model.label, schema_field, value, labels)
+            for side, value in values.items()
+        }
+        shown["mine"] = None if deleted_here else shown["mine"]
+        shown["theirs"] = None if deleted_on_server else shown["theirs"]
+        shown["suggestion"] = None if values["suggestion"] is None else shown["suggestion"]
+        label = schema_field.label if schema_field else name
+        fields.append(FieldInConflict(name, label, **values, shown=shown))
+    view = ConflictView(
+        id=conflict.pk,
+        model=record.model,
+        model_name=model.verbose_name,
+        pk=record.object_pk,
+        title=record.title or model.title_of(conflict.mine) or record.object_pk,
+        deleted_on_server=deleted_on_server,
+        deleted_here=deleted_here,
+        base_version=conflict.base_version,
+        theirs_version=conflict.theirs_version,
+        edited_at=record.updated_at,
+        fields=fields,
+    )
+    if not view.whole_record:
+        _add_merged_fields(schema, conflict, view)
+    return view
+
+
+def _add_merged_fields(schema: Schema, conflict, view: ConflictView) -> None:
+    """The fields that did not conflict, with the value the merge gives them."""
+    model = schema.get(conflict.record.model)
+    kinds = model.merge_kinds()
+    merged = resolution.proposed_values(schema, conflict, THEIRS) or {}
+    for schema_field in model.fields:
+        name = schema_field.name
+        if name in conflict.fields:
+            continue
+        base = conflict.base_values.get(name)
+        mine_changed = name in conflict.mine and not _same(base, conflict.mine[name], kinds, name)
+        theirs_changed = name in conflict.theirs and not _same(
+            base, conflict.theirs[name], kinds, name
+        )
+        if not (mine_changed or theirs_changed):
+            view.unchanged += 1
+            continue
+        source = (
+            "both changed it, merged"
+            if mine_changed and theirs_changed
+            else "your change"
+            if mine_changed
+            else "their change"
+        )
+        value = merged.get(name)
+        labels = _labels(schema, schema_field, [value])
+        shown = _shown(schema, model.label, schema_field, value, labels)
+        view.merged.append(MergedField(schema_field.label, source, shown))
+
+
+def _same(base, value, kinds, name) -> bool:
+    return merge.same_value(base, value, kinds.get(name, merge.VALUE))
+
+
+def _field(model, name: str) -> FieldSchema | None:
+    try:
+        return model.field(name)
+    except FieldError:
+        return None
+
+
+def _labels(schema: Schema, schema_field: FieldSchema | None, values) -> dict[str, str]:
+    """Names for the ids a foreign key or many-to-many value holds."""
+    if schema_field is None or schema_field.kind not in ("fk", "m2m"):
+        return {}
+    keys = set()
+    for value in values:
+        for key in value if isinstance(value, list) else [value]:
+            if key is not None:
+                keys.add(str(key))
+    if not keys:
+        return {}
+    if schema_field.related_model == schema.category_model:
+        return dict(Category.objects.filter(key__in=keys).values_list("key", "name"))
+    return dict(
+        Record.objects.filter(model=schema_field.related_model, object_pk__in=keys).values_list(
+            "object_pk", "title"
+        )
+    )
+
+
+def _shown(schema, model_label, schema_field, value, labels) -> str:
+    """A value as text: strings as they are (so diffs are exact), others readable."""
+    if isinstance(value, str) and (schema_field is None or schema_field.kind in ("string", "text")):
+        return value
+    if schema_field is None:
+        return "—" if value is None else str(value)
+    if schema_field.kind in ("fk", "m2m") and value not in (None, []):
+        keys = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(str(k)) or str(k) for k in keys)
+    return display_value(schema, model_label, schema_field.name, value)
+
+
+def as_editable_text(value: Any) -> str:
+    """A value as the editor types it (what `FieldSchema.parse` reads back)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+# -- the screen ---------------------------------------------------------------------
+
+
+class ResultEditor(TextArea):
+    """The Result pane while the editor writes the result by hand."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "screen.keep_edit", "Keep edit", id="keep_edit"),
+        Binding("escape", "screen.discard_edit", "Discard edit", id="discard_edit"),
+    ]
+
+
+_FIELD_KEYS = Binding.Group("Next/prev field", compact=False)
+_CONFLICT_KEYS = Binding.Group("Next/prev conflict", compact=False)
+_WHILE_EDITING = {"keep_edit", "discard_edit"}
 
 
 class ConflictScreen(Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="back")]
+    CSS_PATH = "conflict.tcss"
+    BINDINGS = [
+        Binding("m", "take_mine", "Take mine", id="take_mine"),
+        Binding("t", "take_theirs", "Take theirs", id="take_theirs"),
+        Binding("g", "take_merge", "Take merge", id="take_merge"),
+        Binding("e", "edit_result", "Edit result", id="edit_result"),
+        Binding("n", "next_field", "Next field", id="next_field", group=_FIELD_KEYS),
+        Binding("p", "previous_field", "Previous field", id="previous_field", group=_FIELD_KEYS),
+        Binding(
+            "right_square_bracket",
+            "next_conflict",
+            "Next conflict",
+            id="next_conflict",
+            key_display="]",
+            group=_CONFLICT_KEYS,
+        ),
+        Binding(
+            "left_square_bracket",
+            "previous_conflict",
+            "Previous conflict",
+            id="previous_conflict",
+            key_display="[",
+            group=_CONFLICT_KEYS,
+        ),
+        Binding("enter", "accept", "Accept", id="accept"),
+        Binding("escape", "back", "Back", id="back"),
+        # Still here, out of the footer (it is full): help and sync.
+        Binding("question_mark", "app.help", "Help", id="help", show=False),
+        Binding("ctrl+s", "app.sync", "Sync", id="sync", show=False),
+    ]
 
-    def __init__(self, schema=None):
+    def __init__(self, schema: Schema | None = None):
         super().__init__()
-        self.schema = schema
+        self.schema = schema if schema else None
+        self.conflicts: list[ConflictView] = []
+        self.index = 0
+        self.field_index = 0
+        self.choices: dict[int, dict[str, Choice]] = {}  # conflict id -> field -> choice
+        self.versions: dict[int, int | None] = {}  # conflict id -> theirs_version seen
+        self.editing = False
+        self.accepting = False
+        self.loaded = False
 
     def compose(self) -> ComposeResult:
-        yield Static("Conflicts: use `fieldsync conflicts` and `fieldsync resolve` for now.")
+        yield StatusBar(id="status")
+        yield Static("Loading conflicts…", id="conflict-title")
+        yield Static("", id="conflict-notice")
+        with Horizontal(id="sides"):
+            for side in ("base", "mine", "theirs"):
+                with VerticalScroll(id=f"{side}-pane", classes="side"):
+                    yield Static("", id=f"{side}-text", classes="side-text")
+        with Vertical(id="result-pane"):
+            with VerticalScroll(id="result-view"):
+                yield Static("", id="result-text")
+            yield ResultEditor("", id="result-editor", soft_wrap=True)
+        with VerticalScroll(id="fields-summary"):
+            yield Static("", id="summary-text")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#conflict-notice").display = False
+        self.query_one("#result-editor").display = False
+        self.query_one(StatusBar).account_line = "Conflicts"
+        if self.app.last_status is not None:
+            self.show_status(self.app.last_status)
+        self.load()
+
+    # -- loading and accepting (workers) ---------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="conflicts")
+    @in_store_thread
+    def load(self) -> None:
+        try:
+            schema = self.schema
+            if schema is None:
+                account = Account.objects.first()
+                schema = Schema(account.schema if account else {})
+            self.post_message(ConflictsLoaded(load_views(schema), schema))
+        except Exception as error:  # shown, never a traceback
+            self.app.post_message(ActionFailed("Conflicts", str(error) or type(error).__name__))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="conflict-resolve")
+    @in_store_thread
+    def resolve(self, view: ConflictView, take: str, edited: dict | None) -> None:
+        try:
+            record = resolution.resolve(self.schema, view.id, take, edited)
+        except Exception as error:  # a refused value, a conflict resolved elsewhere…
+            self.app.post_message(ActionFailed("Not resolved", str(error)))
+            self.app.call_from_thread(self._accept_ended)
+            return
+        self.post_message(ConflictResolved(view.id, view.model, view.pk, record is None))
+
+    def _accept_ended(self) -> None:
+        self.accepting = False
+
+    # -- handlers -----------------------------------------------------------------------
+
+    def show_status(self, status: StatusLoaded) -> None:
+        self.query_one(StatusBar).show(status=status, online=self.app.online)
+
+    @on(ConflictsLoaded)
+    def conflicts_loaded(self, message: ConflictsLoaded) -> None:
+        current = self.current.id if self.current else None
+        self.schema = message.schema
+        self.conflicts = message.conflicts
+        self.loaded = True
+        if not self.conflicts:
+            self.notify("No conflicts left.")
+            self._leave()
+            return
+        for view in self.conflicts:
+            seen = self.versions.get(view.id, view.theirs_version)
+            if seen != view.theirs_version:
+                self.choices.pop(view.id, None)
+                self.notify(
+                    f"“{view.title}” changed on the server again; its choices start over.",
+                    severity="warning",
+                )
+            self.versions[view.id] = view.theirs_version
+            if view.id not in self.choices:
+                self.choices[view.id] = _default_choices(view)
+        ids = [view.id for view in self.conflicts]
+        if current in ids:
+            self.index = ids.index(current)
+        else:
+            self.index, self.field_index = min(self.index, len(ids) - 1), 0
+        self.field_index = min(self.field_index, max(len(self.current.fields) - 1, 0))
+        self.show()
+
+    @on(SyncFinished)
+    def sync_finished(self) -> None:
+        if not self.accepting:
+            self.load()  # a pull may have changed a conflict (or added one)
+
+    @on(ConflictResolved)
+    def conflict_resolved(self, message: ConflictResolved) -> None:
+        self.accepting = False
+        done = RecordDeleted(message.model, message.pk)
+        if not message.record_deleted:
+            done = RecordSaved(message.model, message.pk, created=False)
+        self.app.post_message(done)
+        self.app.refresh_status()
+        self.choices.pop(message.conflict_id, None)
+        self.conflicts = [v for v in self.conflicts if v.id != message.conflict_id]
+        self.notify("Resolved; the result is queued for the next sync.", title="Conflict")
+        if not self.conflicts:
+            self._leave()
+            return
+        self.index, self.field_index = min(self.index, len(self.conflicts) - 1), 0
+        self.show()
+
+    # -- what is shown ------------------------------------------------------------------
+
+    @property
+    def current(self) -> ConflictView | None:
+        return self.conflicts[self.index] if self.conflicts else None
+
+    @property
+    def current_field(self) -> FieldInConflict | None:
+        view = self.current
+        if view is None or not view.fields:
+            return None
+        return view.fields[self.field_index]
+
+    @property
+    def result_text(self) -> str:
+        """The Result pane's text, exactly as shown."""
+        return self.query_one("#result-text", Static).visual.plain
+
+    def show(self) -> None:
+        view, current = self.current, self.current_field
+        if view is None:
+            return
+        title = (
+            f"[b]Conflict {self.index + 1} of {len(self.conflicts)}[/b] · "
+            f"[b]{_esc(view.title)}[/b] ({view.model})"
+        )
+        if current is not None:
+            position = f"field {self.field_index + 1} of {len(view.fields)}"
+            title += f" · {position}: [b]{_esc(current.name)}[/b]"
+        self.query_one("#conflict-title", Static).update(Content.from_markup(title))
+        self._show_notice(view)
+        self._show_sides(view, current)
+        self._show_result(view, current)
+        self._show_summary(view)
+        self.refresh_bindings()
+
+    def _show_notice(self, view: ConflictView) -> None:
+        notice = self.query_one("#conflict-notice", Static)
+        notice.display = view.whole_record
+        if view.deleted_on_server:
+            notice.update(
+                f"∅ DELETED ON THE SERVER (v{view.theirs_version}) while you edited it.  "
+                "m keeps yours (it is created again) · t accepts the deletion"
+            )
+        elif view.deleted_here:
+            notice.update(
+                "∅ YOU DELETED THIS RECORD; the server changed it since "
+                f"(v{view.theirs_version}).  m deletes it anyway · t keeps the server's version"
+            )
+
+    def _show_sides(self, view: ConflictView, current: FieldInConflict | None) -> None:
+        panes = {side: self.query_one(f"#{side}-pane") for side in ("base", "mine", "theirs")}
+        panes["base"].border_title = f"Base — v{view.base_version}, when you checked out"
+        edited = f", {when(view.edited_at)}" if view.edited_at else ""
+        panes["mine"].border_title = (
+            "Mine — you deleted it" if view.deleted_here else f"Mine — your edit{edited}"
+        )
+        panes["theirs"].border_title = (
+            f"Theirs — deleted on the server (v{view.theirs_version})"
+            if view.deleted_on_server
+            else f"Theirs — v{view.theirs_version}, on the server"
+        )
+        texts = {side: self.query_one(f"#{side}-text", Static) for side in panes}
+        if current is None:
+            for text in texts.values():
+                text.update(Content.styled("(no field values differ)", "italic $text-muted"))
+            return
+        shown = current.shown
+        diff = ThreeWayDiff(shown["base"] or "", shown["mine"], shown["theirs"])
+        contents = {"base": _or_empty(diff.base_content(), shown["base"])}
+        for side, gone in (("mine", "∅ deleted by you"), ("theirs", "∅ deleted on the server")):
+            contents[side] = (
+                Content.styled(gone, "bold $text-error")
+                if shown[side] is None
+                else _or_empty(diff.side_content(side), shown[side])
+            )
+        for side, content in contents.items():
+            texts[side].update(content)
+            self._scroll_to_change(panes[side], texts[side], content)
+
+    def _show_result(self, view: ConflictView, current: FieldInConflict | None) -> None:
+        pane = self.query_one("#result-pane")
+        text = self.query_one("#result-text", Static)
+        choice = self._choice(view, current)
+        if self.editing:
+            return
+        if choice is None:
+            pane.border_title = "Result — not chosen yet"
+            pane.set_class(True, "-undecided")
+            keys = (
+                "m keep yours · t accept the deletion"
+                if view.deleted_on_server
+                else "m delete it anyway · t keep the server's version"
+                if view.deleted_here
+                else "m take mine · t take theirs · e edit"
+                + (" · g take the automatic merge" if current and current.suggestion else "")
+            )
+            text.update(Content.styled(f"Choose: {keys}", "italic $text-muted"))
+            return
+        pane.set_class(False, "-undecided")
+        if view.whole_record:
+            pane.border_title = _whole_record_title(view, choice.take)
+        else:
+            pane.border_title = RESULT_TITLES[choice.take]
+        if choice.shown is None:
+            text.update(Content.styled("∅ the record is deleted", "bold $text-error"))
+            return
+        base = (current.shown["base"] or "") if current else ""
+        words = use_words(base, choice.shown)
+        content = render_result(base, choice.shown, words=words)
+        text.update(content if choice.shown else Content.styled("(empty)", "italic $text-muted"))
+        self._scroll_to_change(self.query_one("#result-view"), text, content)
+
+    def _show_summary(self, view: ConflictView) -> None:
+        choices = self.choices.get(view.id, {})
+        lines = []
+        if view.fields:
+            items = []
+            for number, item in enumerate(view.fields):
+                choice = choices.get(item.name)
+                word = CHOICE_WORDS[choice.take] if choice else "not chosen ?"
+                if view.whole_record and choice:
+                    word = f"{choice.take} ✓"
+                entry = f"{_esc(item.label)}: {word}"
+                if number == self.field_index:
+                    entry = f"[reverse]▶ {entry}[/reverse]"
+                elif choice is None:
+                    entry = f"[$text-warning]{entry}[/]"
+                items.append(entry)
+            lines.append("[b]In conflict[/b]       " + "   ".join(items))
+        if view.merged:
+            for number, item in enumerate(view.merged):
+                head = "[b]Merged, no conflict[/b]" if number == 0 else " " * 20
+                value = _esc(" ".join(item.shown.split()))
+                lines.append(f"{head}  ✓ {_esc(item.label)} · [dim]{item.source}[/dim] · {value}")
+        if view.unchanged:
+            plural = "s" if view.unchanged > 1 else ""
+            head = " " * 20 if view.merged else "[b]Merged, no conflict[/b]"
+            if not view.merged:
+                lines.append(f"{head}  [dim]nothing else changed[/dim]")
+                head = " " * 20
+            lines.append(f"{head}  [dim]{view.unchanged} other field{plural} unchanged[/dim]")
+        self.query_one("#summary-text", Static).update(Content.from_markup("\n".join(lines)))
+
+    def _scroll_to_change(self, pane, text: Static, content: Content) -> None:
+        offset = first_mark(content)
+
+        def scroll() -> None:
+            width = text.content_region.width
+            if offset is None or width <= 0:
+                pane.scroll_home(animate=False)
+                return
+            row = _rows_before(content, offset, width)
+            pane.scroll_to(y=max(row - 1, 0), animate=False)
+
+        self.call_after_refresh(scroll)
+
+    # -- choices ------------------------------------------------------------------------
+
+    def _choice(self, view: ConflictView, current: FieldInConflict | None) -> Choice | None:
+        choices = self.choices.get(view.id, {})
+        if current is None:
+            return next(iter(choices.values()), None)
+        return choices.get(current.name)
+
+    def _choose(self, take: str) -> None:
+        view, current = self.current, self.current_field
+        if view is None or self.editing:
+            return
+        if view.whole_record:
+            self.choices[view.id] = _whole_record_choices(view, take)
+        elif current is not None:
+            value = {MINE: current.mine, THEIRS: current.theirs, MERGE: current.suggestion}[take]
+            shown = current.shown["suggestion" if take == MERGE else take]
+            self.choices[view.id][current.name] = Choice(take, value, shown)
+        self.show()
+
+    def action_take_mine(self) -> None:
+        self._choose(MINE)
+
+    def action_take_theirs(self) -> None:
+        self._choose(THEIRS)
+
+    def action_take_merge(self) -> None:
+        view, current = self.current, self.current_field
+        if view is None:
+            return
+        if view.whole_record:
+            self.notify(
+                "One side deleted this record: keep it (m) or let it go (t).",
+                title="No automatic merge",
+                severity="warning",
+            )
+            return
+        if current is None or current.suggestion is None:
+            name = current.label if current else "this record"
+            self.notify(
+                f"There is no automatic merge for {name}: take mine (m), theirs (t) or edit (e).",
+                title="No automatic merge",
+                severity="warning",
+            )
+            return
+        self._choose(MERGE)
+
+    # -- editing the result ---------------------------------------------------------------
+
+    def action_edit_result(self) -> None:
+        view, current = self.current, self.current_field
+        if view is None or current is None:
+            return
+        if view.whole_record:
+            self.notify(
+                "One side deleted this record: keep it (m) or let it go (t), then edit it "
+                "in the record form.",
+                severity="warning",
+            )
+            return
+        choice = self.choices[view.id].get(current.name)
+        start = choice.value if choice else current.suggestion
+        if start is None and choice is None:
+            start = current.mine
+        editor = self.query_one("#result-editor", ResultEditor)
+        editor.load_text(as_editable_text(start))
+        editor.move_cursor((0, 0))
+        self.editing = True
+        self.query_one("#result-view").display = False
+        editor.display = True
+        pane = self.query_one("#result-pane")
+        pane.border_title = f"Result — editing {current.label}: ctrl+s keep · esc discard"
+        pane.set_class(True, "-editing")
+        editor.focus()
+        self.refresh_bindings()
+
+    def action_keep_edit(self) -> None:
+        view, current = self.current, self.current_field
+        if not self.editing or view is None or current is None:
+            return
+        text = self.query_one("#result-editor", ResultEditor).text
+        schema_field = _field(self.schema.get(view.model), current.name)
+        try:
+            value = schema_field.parse(text) if schema_field else text
+        except FieldError as error:
+            self.notify(f"{current.label}: {error}", title="Not kept", severity="error")
+            return
+        shown = _shown(self.schema, view.model, schema_field, value, {})  # ids as typed
+        self.choices[view.id][current.name] = Choice(EDITED, value, shown)
+        self._stop_editing()
+
+    def action_discard_edit(self) -> None:
+        if self.editing:
+            self._stop_editing()
+
+    def _stop_editing(self) -> None:
+        self.editing = False
+        self.query_one("#result-editor").display = False
+        self.query_one("#result-view").display = True
+        self.query_one("#result-pane").set_class(False, "-editing")
+        self.query_one("#result-view").focus()
+        self.show()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if self.editing:
+            return action in _WHILE_EDITING or action in ("help", "app.help")
+        return action not in _WHILE_EDITING
+
+    # -- moving -----------------------------------------------------------------------
+
+    def action_next_field(self) -> None:
+        self._move_field(+1)
+
+    def action_previous_field(self) -> None:
+        self._move_field(-1)
+
+    def _move_field(self, step: int) -> None:
+        view = self.current
+        if view is None or len(view.fields) < 2:
+            self.notify("This conflict has one field.")
+            return
+        self.field_index = (self.field_index + step) % len(view.fields)
+        self.show()
+
+    def action_next_conflict(self) -> None:
+        self._move_conflict(+1)
+
+    def action_previous_conflict(self) -> None:
+        self._move_conflict(-1)
+
+    def _move_conflict(self, step: int) -> None:
+        if len(self.conflicts) < 2:
+            self.notify("This is the only conflict.")
+            return
+        self.index = (self.index + step) % len(self.conflicts)
+        self.field_index = 0
+        self.show()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def _leave(self) -> None:
+        """Back to the main screen; if a help screen is open on top, once it closes."""
+        if self.is_current:
+            self.dismiss()
+
+    def on_screen_resume(self) -> None:
+        if self.loaded and not self.conflicts:
+            self.dismiss()
+
+    # -- accepting ----------------------------------------------------------------------
+
+    def action_accept(self) -> None:
+        view = self.current
+        if view is None or self.accepting:
+            return
+        choices = self.choices.get(view.id, {})
+        undecided = [f for f in view.fields if f.name not in choices]
+        if view.whole_record and not choices or undecided:
+            if undecided:
+                self.field_index = view.fields.index(undecided[0])
+                self.show()
+            names = ", ".join(f.label for f in undecided) or "the record"
+            self.notify(f"Choose for {names} first.", title="Not accepted", severity="warning")
+            return
+        take, edited = combine(view, choices)
+        self.accepting = True
+        self.resolve(view, take, edited)
+
+
+def combine(view: ConflictView, choices: dict[str, Choice]) -> tuple[str, dict | None]:
+    """Per-field choices -> one call of `resolve`: (take, edited values).
+
+    When every field made the same choice, that is the `take`; otherwise the
+    server's version is the starting point (`theirs`, which also keeps the
+    merged non-conflicting fields) and every field chosen otherwise is an
+    edited value on top of it.
+    """
+    takes = {choice.take for choice in choices.values()}
+    if view.whole_record:
+        return takes.pop(), None
+    if len(takes) == 1 and (take := next(iter(takes))) in (MINE, THEIRS, MERGE):
+        return take, None
+    edited = {name: c.value for name, c in choices.items() if c.take != THEIRS}
+    return THEIRS, edited
+
+
+def _default_choices(view: ConflictView) -> dict[str, Choice]:
+    """The automatic merge where there is one; every other field waits for the editor."""
+    if view.whole_record:
+        return {}
+    return {
+        item.name: Choice(MERGE, item.suggestion, item.shown["suggestion"])
+        for item in view.fields
+        if item.suggestion is not None
+    }
+
+
+def _whole_record_choices(view: ConflictView, take: str) -> dict[str, Choice]:
+    gone = (take == THEIRS) if view.deleted_on_server else (take == MINE)
+    return {
+        item.name: Choice(take, None, None if gone else item.shown[take]) for item in view.fields
+    } or {"": Choice(take, None, None if gone else "")}
+
+
+def _whole_record_title(view: ConflictView, take: str) -> str:
+    if view.deleted_on_server:
+        return (
+            "Result — accept the deletion ✓"
+            if take == THEIRS
+            else "Result — keep yours ✓ (created again on the server)"
+        )
+    return (
+        "Result — delete it anyway ✓ (the server's changes go too)"
+        if take == MINE
+        else "Result — keep the server's version ✓"
+    )
+
+
+def _or_empty(content: Content, text: str | None) -> Content:
+    return content if text else Content.styled("(empty)", "italic $text-muted")
+
+
+def _esc(text: str) -> str:
+    return escape(text)
+
+
+def _rows_before(content: Content, offset: int, width: int) -> int:
+    """How many screen rows of `content` wrapped at `width` come before `offset`."""
+    before = content.plain[:offset]
+    lines = before.split("\n")
+    rows = sum(max(len(Content(line).wrap(width)), 1) for line in lines[:-1])
+    return rows + (max(len(Content(lines[-1]).wrap(width)), 1) - 1 if lines[-1] else 0)
