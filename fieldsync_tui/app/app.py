@@ -110,8 +110,7 @@ class FieldsyncApp(App):
         self.token = token
         if logged_in:
             self.push_screen(MainScreen())
-            self.set_interval(self.ping_interval, self.check_connectivity)
-            self.check_connectivity()
+            self._start_checks()
         else:
             self.push_screen(LoginScreen())
 
@@ -121,8 +120,15 @@ class FieldsyncApp(App):
 
         self.token = message.token
         self.switch_screen(MainScreen())
-        self.set_interval(self.ping_interval, self.check_connectivity)
-        self.check_connectivity()
+        self._start_checks()
+
+    def _start_checks(self) -> None:
+        """Ping on a timer; `ping_interval=0` never pings (snapshots set `online` themselves)."""
+        if self.ping_interval:
+            self.set_interval(self.ping_interval, self.check_connectivity)
+            self.check_connectivity()
+        else:
+            self.refresh_status()
 
     # -- the engine ---------------------------------------------------------------
 
@@ -228,6 +234,10 @@ class FieldsyncApp(App):
             self.post_message(CategoryCheckedOut(category.name, warnings))
         except Exception as error:
             self.post_message(ActionFailed("Check out", _reason(error)))
+            try:  # e.g. someone took it meanwhile: show who holds it now
+                self.engine().refresh_categories()
+            except Exception:
+                pass  # offline or refused: show what we know
         self.post_message(WorkEnded())
         self.post_message(CategoriesLoaded(queries.categories()))
         self._post_status()
@@ -304,6 +314,11 @@ class FieldsyncApp(App):
         self.notify(f"{message.name} was pushed and released.", title="Checked in")
 
     # -- actions ------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "sync" and not self.token:
+            return False  # not logged in (the login screen): nothing to sync, no key shown
+        return True
 
     def action_sync(self) -> None:
         if self.syncing.is_set():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,7 +31,7 @@ from ..messages import (
 from ..widgets.categories_list import CategoriesList
 from ..widgets.record_detail import RecordDetail
 from ..widgets.records_table import RecordsTable
-from ..widgets.status_bar import StatusBar
+from ..widgets.status_bar import StatusBar, when
 
 
 class MainScreen(Screen):
@@ -240,7 +242,8 @@ class MainScreen(Screen):
         if category["holders"]:
             holder = category["holders"][0]
             self.notify(
-                f"{category['name']} is held by {holder['user']} ({holder['device']}).",
+                f"{category['name']} is held by {holder['user']} ({holder['device']})"
+                f"{_since(holder)}.",
                 severity="warning",
             )
             return
@@ -348,6 +351,14 @@ class MainScreen(Screen):
             box.value, self.find_text, box.display = "", "", False
             self.load_records()
             self.query_one(RecordsTable).focus()
+
+
+def _since(holder: dict) -> str:
+    """The " since 10:42" of a holder, from its ISO timestamp; empty if it has none."""
+    try:
+        return f" since {when(datetime.fromisoformat(holder['since']))}"
+    except (KeyError, TypeError, ValueError):
+        return ""
 
 
 def _related_labels(schema: Schema, record: dict) -> dict:

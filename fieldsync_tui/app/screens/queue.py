@@ -50,7 +50,10 @@ class QueueScreen(Screen):
                              ("State", 9), ("Last error", 40)):  # fmt: skip
             table.add_column(title, width=width)
         self.query_one("#progress").display = False
-        self.query_one(StatusBar).account_line = "Sync queue"
+        self.query_one("#progress-label").display = False
+        below = [s for s in self.app.screen_stack if s is not self and s.query(StatusBar)]
+        if below:  # the account line the main screen already read from the store
+            self.query_one(StatusBar).account_line = below[-1].query_one(StatusBar).account_line
         if self.app.last_status is not None:
             self.show_status(self.app.last_status)
         self.load()
@@ -89,7 +92,7 @@ class QueueScreen(Screen):
     @on(SyncProgressed)
     def progressed(self, message: SyncProgressed) -> None:
         bar = self.query_one("#progress", ProgressBar)
-        bar.display = True
+        bar.display = self.query_one("#progress-label").display = True
         bar.update(total=message.total, progress=message.done)
         verb = "Pulling" if message.phase == "pull" else "Pushing"
         total = f"{message.total:,}" if message.total is not None else "?"
@@ -101,5 +104,5 @@ class QueueScreen(Screen):
     @on(SyncFailed)
     def ended(self, message) -> None:
         self.query_one("#progress").display = False
-        self.query_one("#progress-label", Label).update("")
+        self.query_one("#progress-label").display = False
         self.load()

@@ -203,7 +203,9 @@ class RecordFormScreen(Screen):
             if not field.editable:
                 continue
             message = errors.get(field.name, "")
-            self.query_one(f"#error-{field.name}", Label).update(f"✗ {message}" if message else "")
+            label = self.query_one(f"#error-{field.name}", Label)
+            label.update(f"✗ {message}" if message else "")
+            label.set_class(bool(message), "-shown")
             self.query_one(f"#field-{field.name}").set_class(bool(message), "-invalid")
         summary = self.query_one("#form-error", Label)
         if errors:

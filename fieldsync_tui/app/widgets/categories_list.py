@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 def describe(category: dict) -> Content:
     name = escape(category["name"])
     if category["checked_out"]:
-        return Content.from_markup(f"[b $success]✎ {name}[/]  [dim](you)[/dim]")
+        return Content.from_markup(f"[b $success]✎  {name}[/]  [dim](you)[/dim]")
     if category["holders"]:
         holder = escape(category["holders"][0]["user"])
         return Content.from_markup(f"🔒 {name}  [dim]({holder})[/dim]")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 
 def mark(row: dict) -> str:
@@ -24,6 +25,9 @@ def mark(row: dict) -> str:
 
 class RecordsTable(DataTable):
     BINDINGS = [
+        # DataTable's own enter binding is hidden, and a focused widget's binding
+        # hides the screen's: name it here so the footer shows "enter Edit".
+        Binding("enter", "select_cursor", "Edit", id="edit"),
         Binding("pagedown", "next_page", "Next page", show=False),
         Binding("pageup", "previous_page", "Previous page", show=False),
     ]
@@ -37,9 +41,21 @@ class RecordsTable(DataTable):
 
     def on_mount(self) -> None:
         self.add_column("", key="mark", width=10)
-        self.add_column("Title", key="title", width=38)
+        self.add_column("Title", key="title", width=32)  # widened to fit by on_resize
         self.add_column("Model", key="model", width=8)
         self.add_column("Status", key="status", width=10)
+
+    def on_resize(self) -> None:
+        """Give the title column the width the other columns leave (a scrollbar's too)."""
+        title = self.columns.get(ColumnKey("title"))
+        if title is None:
+            return
+        others = sum(c.get_render_width(self) for c in self.columns.values() if c is not title)
+        free = self.region.width - self.styles.gutter.width - others - 2 * self.cell_padding - 2
+        if free >= 16 and free != title.width:
+            title.width = free
+            self._require_update_dimensions = True
+            self.refresh()
 
     def show_page(self, rows: list[dict], first_index: int, total: int, cursor: str) -> None:
         """Replace the window; `cursor` is "first", "last" or "keep"."""
