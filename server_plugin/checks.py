@@ -26,7 +26,9 @@ def check_fieldsync_settings(app_configs, **kwargs):
                 id="fieldsync.W001",
             )
         )
-    for name in ("CHECKOUT_LEASE_SECONDS", "MAX_BODY_BYTES", "PULL_LIMIT", "MAX_PULL_LIMIT"):
+    positive = ("CHECKOUT_LEASE_SECONDS", "MAX_BODY_BYTES", "PULL_LIMIT", "MAX_PULL_LIMIT",
+                "MAX_BUNDLE_BYTES")  # fmt: skip
+    for name in positive:
         value = config[name]
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             errors.append(

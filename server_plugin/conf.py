@@ -24,6 +24,8 @@ DEFAULTS: dict[str, Any] = {
     # Records per page of the change feed: the default and the most a client may ask.
     "PULL_LIMIT": 500,
     "MAX_PULL_LIMIT": 5000,
+    # Largest bundle file (docs/bundles.md) the site reads, in bytes once decompressed.
+    "MAX_BUNDLE_BYTES": 256 * 1024 * 1024,
     # When True a user needs a CategoryGrant (directly or through a group) to see a
     # category; superusers always see every category.
     "REQUIRE_CATEGORY_GRANT": True,

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from .api import views
+from .api import bundles, views
 
 app_name = "fieldsync"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("v1/categories/<str:category_id>/checkout", views.checkout, name="checkout"),
     path("v1/categories/<str:category_id>/checkin", views.checkin, name="checkin"),
     path("v1/categories/<str:category_id>/changes", views.category_changes, name="changes"),
+    path("v1/categories/<str:category_id>/bundle", bundles.category_bundle, name="bundle"),
     path("v1/reference/changes", views.reference_changes, name="reference-changes"),
     path("v1/push", views.push_changes, name="push"),
     path("v1/reviews", views.review_outcomes, name="reviews"),

@@ -11,7 +11,7 @@ from ..store.models import Account, Conflict, PendingChange, Record
 from ..sync import conflicts as conflict_resolution
 from ..sync.engine import EngineError, NotLoggedIn, SyncEngine
 from ..sync.transport import Transport
-from . import EXIT_ATTENTION, EXIT_OK, default_device_name, read_password
+from . import EXIT_ATTENTION, EXIT_OK, bundle_commands, default_device_name, read_password
 from .output import emit_json, progress_bar
 
 
@@ -323,4 +323,6 @@ COMMANDS = {
     "delete": delete,
     "conflicts": conflicts,
     "resolve": resolve,
+    "export": bundle_commands.export,
+    "import": bundle_commands.import_,
 }

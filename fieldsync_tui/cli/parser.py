@@ -92,6 +92,23 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("--take", choices=["mine", "theirs", "merge"], required=True)
     with_values(resolve)
 
+    export = command(
+        "export",
+        "write a bundle file for an office with no connection: a category (asks the "
+        "server) or the queued changes (works offline)",
+        json_output=True,
+    )
+    what = export.add_mutually_exclusive_group(required=True)
+    what.add_argument("category", nargs="?", help="category name or id: its records and checkout")
+    what.add_argument("--changes", action="store_true", help="the queued changes, for upload")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    load = command(
+        "import",
+        "load a bundle file: a category (checked out here) or the answers to your changes",
+        json_output=True,
+    )
+    load.add_argument("file", type=Path, metavar="FILE")
+
     demo = command("demo", "start a demo central site on 127.0.0.1 with sample data")
     demo.add_argument("--server-only", action="store_true", help="run only the central site")
     demo.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free)")

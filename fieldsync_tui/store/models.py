@@ -29,6 +29,9 @@ class Account(models.Model):
     last_sync_at = models.DateTimeField(null=True)
     reference_cursor = models.BigIntegerField(default=0)
     last_hlc = models.CharField(max_length=40, blank=True)  # this device's clock (hlc.py)
+    # Who this folder is to the server, for signed bundle files (docs/bundles.md).
+    device_id = models.BigIntegerField(null=True)
+    server_id = models.CharField(max_length=64, blank=True)  # learned from its bundles
 
 
 class Category(models.Model):

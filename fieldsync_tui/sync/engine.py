@@ -142,6 +142,7 @@ class SyncEngine:
         if account is None:
             account = Account(server_url=url, username=username)
         account.device_name = device
+        account.device_id = (answer.get("device") or {}).get("id")  # names it in bundles
         account.online = True
         account.save()
         transport.token = answer["token"]

@@ -111,6 +111,38 @@ class Transport:
     def checkin(self, key: str) -> dict:
         return self.request("POST", f"categories/{key}/checkin", {})
 
+    def me(self) -> dict:
+        return self.request("GET", "auth/me")
+
+    def category_bundle(self, key: str) -> bytes:
+        """A signed category bundle for this device (docs/bundles.md): a file, not JSON.
+
+        The server takes this device's checkout of the category, as checkout does.
+        """
+        if not self.token:
+            raise AuthFailed("not logged in: run `fieldsync login URL --username NAME`")
+        try:
+            response = self.session.get(
+                self.base + f"categories/{key}/bundle",
+                headers={"Authorization": f"Bearer {self.token}"},
+                timeout=(3.05, self.timeout),
+            )
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise Offline(f"cannot reach {self.base}: {_reason(error)}") from None
+        if response.status_code == 200 and response.content.startswith(b"\x1f\x8b"):
+            return response.content
+        try:
+            data = _json_of(response, self.base)
+        except _Truncated:
+            raise Offline("the server's answer broke off; try again") from None
+        if response.status_code == 401:
+            raise AuthFailed(data.get("detail", "not authorised"), data.get("error", ""))
+        if response.status_code >= 500:
+            raise Offline(f"the server keeps failing ({response.status_code}); try again later")
+        if response.status_code >= 400:
+            raise Refused(response.status_code, data if isinstance(data, dict) else {})
+        raise TransportError(f"{self.base} answered something that is not a bundle")
+
     def changes(self, key: str | None, since: int, limit: int, count: bool = False) -> dict:
         path = "reference/changes" if key is None else f"categories/{key}/changes"
         params = {"since": since, "limit": limit}

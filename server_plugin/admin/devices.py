@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from ..checkouts import break_checkout
 from ..models import CategoryGrant, ChangeReceipt, Checkout, Device, TrackedRow
+from .bundles import BundleAdminMixin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -19,7 +20,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(BundleAdminMixin, admin.ModelAdmin):
     list_display = ["name", "user", "created_at", "last_seen_at", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "user__username"]

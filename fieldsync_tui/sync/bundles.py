@@ -1,0 +1,293 @@
+"""Bundles on the client: how an office with no connection at all syncs, by file.
+
+Nothing here talks to the network. A category bundle becomes a checkout
+exactly as a pull would have left it (records with their base versions, the
+cursor); `export_changes` freezes the queue as a push does (apply.freeze: a
+frozen change travels as is, under its id, however many times it is sent);
+an answers bundle settles the queue as a push's answer does
+(apply.apply_push_result), then pulls the feeds it carries. Every import is
+one transaction, and a file is checked against this device's token before
+anything in it is read: a refused or broken file changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from server_plugin import bundle_format, wire
+from server_plugin.bundle_format import BundleError
+
+from ..store.models import Account, Category, PendingChange
+from ..store.schema import Schema
+from .apply import apply_feed_page, apply_push_result, freeze
+from .engine import EngineError, NotLoggedIn
+
+UPLOAD_HINT = (
+    "upload it on the central site (admin → Devices → Apply a changes bundle, "
+    "or manage.py fieldsync_apply_bundle FILE)"
+)
+
+
+class BundleRefused(EngineError):
+    """A bundle this folder will not use; nothing was changed."""
+
+
+@dataclass
+class ChangesExport:
+    data: bytes
+    changes: int  # in the file
+    held_back: int  # queued, but waiting for an earlier change's answer or a conflict
+
+
+@dataclass
+class Imported:
+    kind: str
+    categories: list[str] = field(default_factory=list)  # names checked out / refreshed
+    settled: Counter = field(default_factory=Counter)  # push status -> count
+    pulled: Counter = field(default_factory=Counter)  # new / updated / deleted / conflicts
+    problems: list[str] = field(default_factory=list)  # what could not be done, in words
+    warnings: list[str] = field(default_factory=list)  # e.g. others hold it too (advisory)
+
+
+def _account() -> Account:
+    account = Account.objects.first()
+    if account is None:
+        raise NotLoggedIn(
+            "not logged in: bundles are signed for a device, so this folder must have "
+            "logged in once (`fieldsync login URL --username NAME`)"
+        )
+    return account
+
+
+def _device(account: Account) -> dict:
+    return {"id": account.device_id, "name": account.device_name, "user": account.username}
+
+
+# -- exporting the queue ------------------------------------------------------------------
+
+
+def _first_entry_per_record() -> list[PendingChange]:
+    """What one push round would send: each record's oldest queued change.
+
+    A later change of the same record is based on the answer to the earlier
+    one, so it waits for the next bundle, as it waits for the next round online.
+    """
+    queued = (
+        PendingChange.objects.filter(state=PendingChange.QUEUED, record__conflicted=False)
+        .select_related("record")
+        .order_by("id")
+    )
+    first: dict[int, PendingChange] = {}
+    for entry in queued:
+        first.setdefault(entry.record_id, entry)
+    return sorted(first.values(), key=lambda e: (e.record.category_key or "", e.id))
+
+
+def export_changes(token: str) -> ChangesExport:
+    """Freeze the queue into a signed changes bundle (committed before it is returned,
+    so a change in a file is always frozen here too)."""
+    account = _account()
+    if account.device_id is None:
+        raise BundleRefused(
+            "this folder does not know its device id yet: run `fieldsync sync` once while "
+            "online, or import a bundle made for this device"
+        )
+    schema = Schema(account.schema)
+    with transaction.atomic():
+        changes = []
+        for entry in _first_entry_per_record():
+            payload = freeze(schema, entry)
+            if payload is None:  # edited back to the server's values: nothing to send
+                record = entry.record
+                entry.delete()
+                record.pending = record.changes.exists()
+                record.save(update_fields=["pending"])
+                continue
+            if entry.payload is None:
+                entry.payload = payload
+            entry.attempts += 1
+            entry.save(update_fields=["payload", "attempts"])
+            changes.append(entry.payload)
+        held_back = PendingChange.objects.filter(state=PendingChange.QUEUED).count() - len(changes)
+        payload = {
+            "changes": changes,
+            "categories": [
+                {"id": c.key, "cursor": c.cursor} for c in Category.objects.filter(checked_out=True)
+            ],
+            "reference_cursor": account.reference_cursor,
+            "waiting_review": [
+                str(i)
+                for i in PendingChange.objects.filter(state=PendingChange.REVIEW).values_list(
+                    "change_id", flat=True
+                )
+            ],
+        }
+    data = bundle_format.make(
+        bundle_format.CHANGES,
+        key=bundle_format.device_key(token),
+        server=account.server_id or None,
+        device=_device(account),
+        payload=payload,
+    )
+    return ChangesExport(data, len(changes), held_back)
+
+
+# -- importing ------------------------------------------------------------------------------
+
+
+def read_bundle(data: bytes, token: str) -> bundle_format.Bundle:
+    """The bundle, if it was made for this folder's device and not altered since."""
+    account = _account()
+    try:
+        bundle = bundle_format.read(data)
+    except BundleError as error:
+        raise BundleRefused(str(error)) from None
+    if bundle.kind == bundle_format.CHANGES:
+        raise BundleRefused(
+            f"this is a changes bundle, made by {bundle.describe_device()} for the central "
+            f"site: {UPLOAD_HINT}"
+        )
+    if account.device_id is not None and bundle.device_id != account.device_id:
+        raise BundleRefused(
+            f"this bundle was made for {bundle.describe_device()}, not for this folder's "
+            f"device {account.device_id} ({account.device_name}, {account.username})"
+        )
+    if account.server_id and bundle.server and bundle.server != account.server_id:
+        raise BundleRefused(
+            f"this bundle was made by another central site (server {bundle.server}), "
+            f"not by {account.server_url}"
+        )
+    try:
+        bundle.verify(bundle_format.device_key(token))
+    except BundleError as error:
+        raise BundleRefused(str(error)) from None
+    return bundle
+
+
+def import_bundle(data: bytes, token: str) -> Imported:
+    """Import a category or answers bundle in one transaction."""
+    bundle = read_bundle(data, token)
+    imported = Imported(bundle.kind)
+    known_server = _account().server_id
+    try:
+        with transaction.atomic():
+            # Verified: now this folder knows who it is to the server, for its own bundles.
+            Account.objects.update(
+                device_id=bundle.device_id, server_id=bundle.server or known_server
+            )
+            schema = _take_schema(bundle.payload["schema"])
+            if bundle.kind == bundle_format.ANSWERS:
+                _settle(schema, bundle.payload, imported)
+            _pull(schema, None, bundle.payload["reference"], imported)
+            for item in bundle.payload["categories"]:
+                _import_category(schema, item, imported)
+    except (KeyError, TypeError, ValueError) as error:
+        raise BundleRefused(
+            f"the bundle's content is incomplete ({error}); nothing imported"
+        ) from None
+    return imported
+
+
+def _take_schema(data: dict) -> Schema:
+    if data.get("protocol") != wire.PROTOCOL_VERSION:
+        raise BundleRefused(
+            f"the bundle speaks protocol {data.get('protocol')}, this fieldsync "
+            f"{wire.PROTOCOL_VERSION}: upgrade fieldsync"
+        )
+    Account.objects.update(schema=data)
+    return Schema(data)
+
+
+def _import_category(schema: Schema, item: dict, imported: Imported) -> None:
+    category, _ = Category.objects.get_or_create(key=str(item["id"]), defaults={"name": ""})
+    if "lost" in item:  # the central site could not renew the checkout
+        category.checked_out = False
+        category.save(update_fields=["checked_out"])
+        imported.problems.append(f"{category.name or item['id']}: {item['lost']}")
+        return
+    category.name = item["name"]
+    category.checked_out = True
+    category.holders = [item["checkout"]["holder"]]
+    category.save(update_fields=["name", "checked_out", "holders"])
+    imported.categories.append(category.name)
+    imported.warnings += item.get("warnings", [])
+    _pull(schema, category, item, imported)
+
+
+def _pull(schema: Schema, category: Category | None, feed: dict, imported: Imported) -> None:
+    """Apply a feed the bundle carries, as a pull from the cursor would; skipped (and
+    said so) when it would leave a gap or overrun changes still waiting for answers."""
+    account = Account.objects.get()
+    label = category.name if category else "reference data"
+    local = category.cursor if category else account.reference_cursor
+    since, cursor = int(feed["since"]), int(feed["cursor"])
+    if since > local:
+        imported.problems.append(
+            f"{label} not refreshed: the bundle starts at feed position {since}, this "
+            f"folder has only reached {local}; ask for a fresh category bundle"
+        )
+        return
+    if cursor <= local:
+        return  # nothing newer than what this folder holds
+    waiting = PendingChange.objects.filter(state=PendingChange.QUEUED, payload__isnull=False)
+    if category is None:
+        waiting = waiting.filter(record__category_key__isnull=True)
+    else:
+        waiting = waiting.filter(record__category_key=category.key)
+    if waiting.exists():
+        imported.problems.append(
+            f"{label} not refreshed: {waiting.count()} change(s) exported earlier still "
+            "wait for their answers; import those answers first"
+        )
+        return
+    page = {"changes": feed["changes"], "cursor": cursor, "more": False}
+    imported.pulled.update(apply_feed_page(schema, category, page))
+    if category is None:
+        Account.objects.update(reference_cursor=cursor)
+    else:
+        Category.objects.filter(key=category.key).update(
+            cursor=cursor, last_pulled_at=timezone.now()
+        )
+        category.cursor = cursor
+
+
+def _settle(schema: Schema, payload: dict, imported: Imported) -> None:
+    """Settle the queue with the central site's answers: results, refusals, reviews."""
+    for result in payload["results"]:
+        entry = (
+            PendingChange.objects.filter(
+                change_id=result["id"], state=PendingChange.QUEUED, payload__isnull=False
+            )
+            .select_related("record")
+            .first()
+        )
+        if entry is not None:  # else already settled, by an earlier import or a sync
+            imported.settled[apply_push_result(schema, entry, result)] += 1
+    for refusal in payload.get("refused", []):
+        PendingChange.objects.filter(change_id__in=refusal["changes"]).update(
+            last_error=refusal["detail"]
+        )
+        imported.problems.append(
+            f"{len(refusal['changes'])} change(s) not applied: {refusal['detail']}"
+        )
+    for change_id, outcome in payload.get("reviews", {}).items():
+        entry = (
+            PendingChange.objects.filter(change_id=change_id, state=PendingChange.REVIEW)
+            .select_related("record")
+            .first()
+        )
+        if entry is None:
+            continue
+        if outcome.get("status") == "accepted":
+            apply_push_result(schema, entry, outcome["result"])
+            imported.settled["review accepted"] += 1
+        elif outcome.get("status") == "rejected":
+            who = outcome.get("decided_by") or "a chief editor"
+            entry.state = PendingChange.REJECTED
+            entry.last_error = f"rejected by {who}: {outcome.get('reason', '')}"
+            entry.save(update_fields=["state", "last_error"])
+            imported.settled["review rejected"] += 1

@@ -1,0 +1,319 @@
+"""Bundles on the central site: export a category for a device, apply its changes, answer.
+
+Offices with no connection at all exchange files instead of requests, and
+nothing else about syncing changes. An export takes the device's checkout
+like ``POST .../checkout`` and carries the category's feed like a pull; an
+uploaded changes bundle goes through `push.push()`, so conflicts, review and
+receipts work as online (a second upload of the same file applies nothing
+twice); the answers carry the push results and the feed since the office's
+cursor. A file is checked against the device's token hash (bundle_format.py)
+before anything in it is believed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from . import access, bundle_format, checkouts, feed, push, review, schema, wire
+from .bundle_format import BundleError
+from .conf import setting
+from .errors import ApiError
+from .models import ChangeReceipt, Device
+from .registry import REFERENCE_KEY
+
+_SERVER_ID_SALT = "fieldsync.bundles.server-id"
+
+
+# -- who made it, for whom --------------------------------------------------------
+
+
+def server_id(secret: str | None = None) -> str:
+    """This site's name in bundles, derived from SECRET_KEY: no table needed, and a
+    copy of the database on another site (staging) refuses production's bundles."""
+    secret = settings.SECRET_KEY if secret is None else secret
+    digest = salted_hmac(_SERVER_ID_SALT, "server", secret=secret, algorithm="sha256")
+    return digest.hexdigest()[:20]
+
+
+def _known_server_ids() -> set[str]:
+    """Ours, and those of rotated keys (SECRET_KEY_FALLBACKS): bundles in the field
+    outlive a key rotation."""
+    fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", []) or []
+    return {server_id(), *(server_id(secret) for secret in fallbacks)}
+
+
+def _device_json(device: Device) -> dict:
+    return {"id": device.pk, "name": device.name, "user": device.user.get_username()}
+
+
+def _signed(kind: str, device: Device, payload: dict) -> bytes:
+    plain = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    return bundle_format.make(
+        kind, key=device.token_hash, server=server_id(), device=_device_json(device), payload=plain
+    )
+
+
+def usable_device(device: Device) -> Device:
+    if device.is_revoked:
+        raise BundleError(f"device {device.pk} ({device.name}) was revoked: it gets no bundles")
+    if not device.user.is_active:
+        raise BundleError(f"the account of {device.user.get_username()} is disabled")
+    return device
+
+
+def file_name(kind: str, device: Device, label: str = "") -> str:
+    day = timezone.localdate().isoformat()
+    parts = [kind, label, f"device{device.pk}", day]
+    slug = "-".join(p for p in parts if p).replace(" ", "-").replace("/", "-").lower()
+    return slug + bundle_format.SUFFIX
+
+
+# -- export -------------------------------------------------------------------------
+
+
+def _feed_since(user, key: str, since: int) -> dict:
+    """The whole feed after `since`, as pages would bring it, one entry per record."""
+    entries: dict[tuple[str, str], dict] = {}
+    cursor = since
+    while True:
+        page = feed.read_feed(user, key, cursor, setting("MAX_PULL_LIMIT"))
+        for change in page["changes"]:
+            key_of = (change["model"], str(change["pk"]))
+            entries.pop(key_of, None)  # a record written meanwhile: its newer entry counts
+            entries[key_of] = change
+        cursor = page["cursor"]
+        if not page["more"]:
+            break
+    return {"since": since, "cursor": cursor, "changes": list(entries.values())}
+
+
+def _category_feed(device: Device, key: str, since: int) -> dict:
+    """A category's feed for the device, after taking (or renewing) its checkout."""
+    category = access.require_category(device.user, key)
+    name = str(category)
+    taken, warnings = checkouts.check_out(device, str(category.pk), name)
+    return {
+        "id": str(category.pk),
+        "name": name,
+        "checkout": {
+            "mode": taken.mode,
+            "since": taken.taken_at,
+            "expires_at": taken.expires_at,
+            "holder": checkouts.describe_holder(taken),
+        },
+        "warnings": warnings,
+        **_feed_since(device.user, str(category.pk), since),
+    }
+
+
+def export_category(device: Device, key: str) -> tuple[bytes, str]:
+    """A category bundle for the device, and a file name for it.
+
+    Takes (or renews) the device's checkout first, as ``POST checkout`` does:
+    ApiError 409 naming the holder when another device holds it.
+    """
+    usable_device(device)
+    category = _category_feed(device, str(key), 0)
+    payload = {
+        "schema": schema.describe(device.user),
+        "reference": _feed_since(device.user, REFERENCE_KEY, 0),
+        "categories": [category],
+    }
+    return _signed(bundle_format.CATEGORY, device, payload), file_name(
+        "category", device, category["name"]
+    )
+
+
+# -- reading an uploaded changes bundle ------------------------------------------------
+
+
+@dataclass
+class Upload:
+    """A verified changes bundle: whose it is and what it asks."""
+
+    device: Device
+    changes: list[wire.Change]
+    categories: list[dict]  # [{"id", "cursor"}]: what the office holds, and how far it pulled
+    reference_cursor: int
+    waiting_review: list[str]  # change ids the office knows are queued for review
+
+
+def read_changes(data: bytes) -> Upload:
+    """Check an uploaded file and parse it; BundleError says why it is refused."""
+    bundle = bundle_format.read(data, setting("MAX_BUNDLE_BYTES"))
+    if bundle.kind != bundle_format.CHANGES:
+        raise BundleError(
+            f"this is {bundle_format.kind_name(bundle.kind)}, made by the central site for "
+            f"{bundle.describe_device()}; upload the file `fieldsync export --changes` wrote"
+        )
+    device = _device_of(bundle)
+    payload = bundle.payload
+    try:
+        changes = _parse_changes(payload.get("changes"))
+    except wire.WireError as error:
+        raise BundleError(f"the bundle's {error.where or 'changes'} {error.detail}") from None
+    categories = payload.get("categories") or []
+    if not isinstance(categories, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("cursor", 0), int) for c in categories
+    ):
+        raise BundleError("the bundle's categories are not a list of {id, cursor}")
+    waiting = [str(i) for i in payload.get("waiting_review") or [] if isinstance(i, str)]
+    cursor = payload.get("reference_cursor") or 0
+    return Upload(device, changes, categories, int(cursor), waiting)
+
+
+def _device_of(bundle: bundle_format.Bundle) -> Device:
+    if bundle.server is not None and bundle.server not in _known_server_ids():
+        raise BundleError(
+            f"this bundle belongs to another central site (server {bundle.server}), not to this one"
+        )
+    device = Device.objects.select_related("user").filter(pk=bundle.device_id).first()
+    if device is None:
+        raise BundleError(f"this bundle was made by {bundle.describe_device()}, unknown here")
+    bundle.verify(device.token_hash)
+    return usable_device(device)
+
+
+def _parse_changes(raw) -> list[wire.Change]:
+    if not isinstance(raw, list):
+        raise wire.WireError("must be a list", "changes")
+    parsed, seen = [], set()
+    for index, item in enumerate(raw):
+        change = wire.Change.from_json(item, f"changes[{index}]")
+        if change.id in seen:
+            raise wire.WireError("appears twice", f"changes[{index}].id")
+        seen.add(change.id)
+        parsed.append(change)
+    return parsed
+
+
+# -- applying it --------------------------------------------------------------------------
+
+
+@dataclass
+class Refusal:
+    """Changes of one category that were not applied, and why (e.g. held by another)."""
+
+    category: str | None
+    error: str
+    detail: str
+    changes: list[str]
+
+
+@dataclass
+class Applied:
+    upload: Upload
+    results: list[dict]  # ChangeResult JSON, in the bundle's order
+    refused: list[Refusal] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for result in self.results:
+            counted[result["status"]] = counted.get(result["status"], 0) + 1
+        refused = sum(len(r.changes) for r in self.refused)
+        if refused:
+            counted["not applied"] = refused
+        return counted
+
+
+def apply_changes(upload: Upload) -> Applied:
+    """Push the bundle's changes for its device, a batch per category like the client.
+
+    A category's checkout is taken again first (it may have run out while the
+    office was cut off); when another device holds it, that category's
+    changes are refused and the others still apply.
+    """
+    device = upload.device
+    groups: dict[str | None, list[wire.Change]] = {}
+    for change in upload.changes:
+        key = None if change.category is None else str(change.category)
+        groups.setdefault(key, []).append(change)
+    by_id: dict[str, dict] = {}
+    applied = Applied(upload, [])
+    for key, group in groups.items():
+        done = 0
+        try:
+            if key is not None:
+                category = access.require_category(device.user, key)
+                _, warnings = checkouts.check_out(device, key, str(category))
+                applied.warnings += warnings
+            for start in range(0, len(group), wire.MAX_CHANGES_PER_PUSH):
+                chunk = group[start : start + wire.MAX_CHANGES_PER_PUSH]
+                for result in push.push(device, chunk):
+                    by_id[result["id"]] = result
+                done = start + len(chunk)
+        except ApiError as error:
+            left = [c.id for c in group[done:]]
+            applied.refused.append(Refusal(key, error.code, error.detail, left))
+    applied.results = [by_id[c.id] for c in upload.changes if c.id in by_id]
+    return applied
+
+
+# -- answering it --------------------------------------------------------------------------
+
+
+@dataclass
+class AnswersRequest:
+    """What an answers bundle is made from; small enough to round-trip through a
+    signed form field, so the admin can offer the download after the upload."""
+
+    device: int
+    changes: list[str]
+    categories: list[dict]
+    reference_cursor: int
+    waiting_review: list[str]
+    refused: list[dict]
+
+    @classmethod
+    def of(cls, applied: Applied) -> AnswersRequest:
+        upload = applied.upload
+        return cls(
+            device=upload.device.pk,
+            changes=[c.id for c in upload.changes],
+            categories=[
+                {"id": str(c.get("id")), "cursor": c.get("cursor", 0)} for c in upload.categories
+            ],  # fmt: skip
+            reference_cursor=upload.reference_cursor,
+            waiting_review=upload.waiting_review,
+            refused=[asdict(r) for r in applied.refused],
+        )
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> AnswersRequest:
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+
+def make_answers(request: AnswersRequest) -> tuple[bytes, str]:
+    """The answers bundle: each change's result (from its receipt, so asking twice
+    answers the same), review outcomes, and the feeds since the office's cursors."""
+    device = usable_device(Device.objects.select_related("user").get(pk=request.device))
+    receipts = {
+        str(r.change_id): r.result
+        for r in ChangeReceipt.objects.filter(device=device, change_id__in=request.changes)
+    }
+    results = [receipts[i] for i in request.changes if receipts.get(i)]
+    categories = []
+    for held in request.categories:
+        try:
+            categories.append(_category_feed(device, held["id"], int(held["cursor"])))
+        except ApiError as error:
+            categories.append({"id": held["id"], "lost": error.detail, "error": error.code})
+    payload = {
+        "results": results,
+        "refused": request.refused,
+        "reviews": review.outcomes(device, request.changes + request.waiting_review),
+        "schema": schema.describe(device.user),
+        "reference": _feed_since(device.user, REFERENCE_KEY, request.reference_cursor),
+        "categories": categories,
+    }
+    return _signed(bundle_format.ANSWERS, device, payload), file_name("answers", device)

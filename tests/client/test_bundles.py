@@ -1,0 +1,161 @@
+"""End to end: an office with no connection at all, syncing through bundle files.
+
+The central site exports a category (management command or the API), the
+office imports it with the site STOPPED, edits, exports its changes; the
+site applies them with its management command (straight on its database:
+the site's web process stays down) and the office imports the answers.
+Every step after the export works with nothing to connect to, and at the
+end the office holds exactly what the server holds.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+import subprocess
+import sys
+
+from tests.support.central import ROOT, CentralSite
+from tests.support.editor import Editor
+
+from .test_sync_end_to_end import assert_converged
+
+
+def manage(site: CentralSite, *args: str) -> str:
+    """A management command of the central site, run on its database."""
+    env = site.site_env()
+    env.setdefault("DJANGO_SETTINGS_MODULE", "server_plugin.demo.settings")
+    result = subprocess.run(
+        [sys.executable, "-m", "django", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"manage.py {' '.join(args)}: {result.stderr[-3000:]}")
+    return result.stdout
+
+
+def device_id(editor: Editor) -> int:
+    with sqlite3.connect(editor.folder / "store.sqlite3") as db:
+        return db.execute("SELECT device_id FROM fieldsync_store_account").fetchone()[0]
+
+
+def one_line_error(result) -> str:
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("fieldsync: ")
+    return result.stderr
+
+
+def test_an_office_without_a_connection_syncs_through_bundles(central, editor1, tmp_path):
+    key = central.category_key("Politics")
+    category_file, changes_file, answers_file = (
+        tmp_path / name for name in ("politics.fieldsync", "office.fieldsync", "answers.fieldsync")
+    )  # fmt: skip
+    manage(central, "fieldsync_export_bundle", "--device", str(device_id(editor1)),
+           "--category", key, "-o", str(category_file))  # fmt: skip
+    exported = central.records(key)
+    central.stop()  # from here on there is nothing to connect to
+
+    imported = editor1.run("import", str(category_file))
+    assert "Imported Politics" in imported.stdout
+    assert editor1.records(key) == exported
+    articles = editor1.json("records", "Politics", "--model", "article")
+    photos = editor1.json("records", "Politics", "--model", "photo")
+    editor1.run("edit", "article", articles[0]["pk"], "--set", "title=Written in the office")
+    article = editor1.json(
+        "new", "article", "--category", "Politics",
+        "--set", "title=Made offline", "--set", "body=No connection here.",
+    )  # fmt: skip
+    photo = editor1.json(
+        "new", "photo", "--set", f"article={article['pk']}", "--set", "caption=The valley"
+    )
+    editor1.run("delete", "photo", photos[0]["pk"])
+    written = editor1.json("export", "--changes", "-o", str(changes_file))
+    assert written["changes"] == 4 and editor1.json("status")["online"] is False
+
+    applied = manage(central, "fieldsync_apply_bundle", str(changes_file), "-o", str(answers_file))
+    again = manage(central, "fieldsync_apply_bundle", str(changes_file), "-o", str(answers_file))
+    editor1.run("import", str(answers_file))
+    twice = editor1.json("import", str(answers_file))  # nothing left to settle or pull
+
+    assert "Results: 4 applied." in applied and "Results: 4 applied." in again
+    assert (twice["settled"], twice["pulled"], twice["problems"]) == ({}, {}, [])
+    status = editor1.json("status")
+    assert (status["queued"], status["conflicts"], status["rejected"]) == (0, 0, 0)
+    created = editor1.json("records", "Politics", "--model", "photo")
+    assert photo["pk"] not in {p["pk"] for p in created}  # the temporary id was replaced
+    central.start()
+    assert_converged(central, editor1)
+    server = central.records(key)
+    assert server[("news.article", articles[0]["pk"])]["values"]["title"] == "Written in the office"
+    assert ("news.photo", photos[0]["pk"]) not in server
+    assert any(r["values"].get("caption") == "The valley" for r in server.values())
+
+
+def test_a_conflict_inside_a_bundle_comes_back_and_is_resolved_offline(central, editor1, tmp_path):
+    key = central.category_key("Politics")
+    editor1.run("export", "Politics", "-o", str(tmp_path / "politics.fieldsync"))  # via the API
+    central.stop()
+    editor1.run("import", str(tmp_path / "politics.fieldsync"))
+    pk = editor1.json("records", "Politics", "--model", "article")[0]["pk"]
+    editor1.run("edit", "article", pk, "--set", "title=The office's title")
+    editor1.run("export", "--changes", "-o", str(tmp_path / "first.fieldsync"))
+    central.shell(  # meanwhile, at the central desk (the site's database, no web process)
+        "from server_plugin.demo.news.models import Article\n"
+        f"a = Article.objects.get(pk={pk!r}); a.title = 'The desk title'; a.save()"
+    )
+
+    applied = manage(central, "fieldsync_apply_bundle", str(tmp_path / "first.fieldsync"))
+    answered = editor1.run("import", str(tmp_path / "first.answers.fieldsync"), check=False)
+    (conflict,) = editor1.json("conflicts")
+    editor1.json("resolve", str(conflict["id"]), "--take", "mine")
+    editor1.run("export", "--changes", "-o", str(tmp_path / "second.fieldsync"))
+    manage(central, "fieldsync_apply_bundle", str(tmp_path / "second.fieldsync"))
+    editor1.run("import", str(tmp_path / "second.answers.fieldsync"))
+
+    assert "1 conflict" in applied
+    assert answered.returncode == 3 and "1 conflict" in answered.stdout
+    assert conflict["fields"]["title"]["theirs"] == "The desk title"
+    assert editor1.json("conflicts") == []
+    central.start()
+    assert central.records(key)[("news.article", pk)]["values"]["title"] == "The office's title"
+    assert_converged(central, editor1)
+
+
+def test_a_tampered_or_foreign_bundle_is_refused_by_import(central, editor1, editor2, tmp_path):
+    good = tmp_path / "politics.fieldsync"
+    editor1.run("export", "Politics", "-o", str(good))
+    central.stop()
+    document = json.loads(gzip.decompress(good.read_bytes()))
+    document["payload"]["categories"][0]["changes"][0]["fields"]["title"] = "Forged"
+    forged = tmp_path / "forged.fieldsync"
+    forged.write_bytes(gzip.compress(json.dumps(document).encode()))
+    damaged = tmp_path / "damaged.fieldsync"
+    data = good.read_bytes()
+    damaged.write_bytes(data[: len(data) // 2] + b"\x00" * 16 + data[len(data) // 2 + 16 :])
+
+    edited = editor1.run("import", str(forged), check=False)
+    broken = editor1.run("import", str(damaged), check=False)
+    foreign = editor2.run("import", str(good), check=False)
+
+    assert "signature does not match" in one_line_error(edited)
+    assert "damaged" in one_line_error(broken) or "cut off" in broken.stderr
+    assert f"made for device {device_id(editor1)}" in one_line_error(foreign)
+    assert editor1.count("record") == 0 and editor2.count("record") == 0
+    assert editor1.count("category", "checked_out = 1") == 0
+    editor1.run("import", str(good))  # the genuine file still imports
+    assert editor1.count("category", "checked_out = 1") == 1
+
+
+def test_a_changes_bundle_is_not_imported_by_the_client(central, editor1, tmp_path):
+    editor1.run("checkout", "Politics")
+    central.stop()
+    editor1.run("export", "--changes", "-o", str(tmp_path / "office.fieldsync"))
+
+    refused = editor1.run("import", str(tmp_path / "office.fieldsync"), check=False)
+
+    assert "upload it on the central site" in one_line_error(refused)
