@@ -408,7 +408,13 @@ class _Batch:
             m2m = assign_values(synced, instance, outcome.to_write or {})
         except FieldErrors as error:
             raise _Rejected(error.errors) from None
-        self._require_writable_category(synced.category_key_of(instance), synced)
+        # The category the row will be in, many-to-many values included (FlatPage.sites):
+        # a row of a categorised model left in none would leave every feed unseen.
+        key = synced.category_key_of(instance, m2m)
+        if key is None and not synced.is_reference:
+            hop = synced.category_path.split("__")[0]
+            raise _Rejected({hop: ["must lead to a category; these values lead to none"]})
+        self._require_writable_category(key, synced)
         try:
             instance.full_clean()
         except ValidationError as error:
@@ -420,8 +426,6 @@ class _Batch:
                     getattr(instance, name).set(ids)
         except IntegrityError as error:
             raise _Rejected({"__all__": [f"the database refused it: {error}"]}) from None
-        # A category found through a many-to-many is only known once it is set.
-        self._require_writable_category(synced.category_key_of(instance), synced)
         result.status = outcome.status
         result.pk = synced.wire_pk(instance.pk)
         result.values = synced.values_of(instance)

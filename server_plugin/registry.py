@@ -80,8 +80,13 @@ class SyncedModel:
                 kinds[f.name] = merge.VALUE
         return kinds
 
-    def category_key_of(self, instance: models.Model) -> str | None:
-        """The feed this row belongs to now; None when its category path is empty."""
+    def category_key_of(self, instance: models.Model, m2m: dict | None = None) -> str | None:
+        """The feed this row belongs to now; None when its category path is empty.
+
+        `m2m` (field name -> ids) are many-to-many values about to be set: with
+        a many-to-many path (``"sites"``) the answer is then the category the
+        row will have once they are, known before anything is written.
+        """
         if self.category_path is None:
             return REFERENCE_KEY
         *hops, last = self.category_path.split("__")
@@ -92,9 +97,13 @@ class SyncedModel:
                 return None
         field = target._meta.get_field(last)
         if field.many_to_many:
-            if target.pk is None:
+            if m2m is not None and last in m2m and not hops:
+                related = field.related_model._default_manager.filter(pk__in=m2m[last])
+            elif target.pk is None:
                 return None
-            first = getattr(target, last).order_by("pk").values_list("pk", flat=True).first()
+            else:
+                related = getattr(target, last)
+            first = related.order_by("pk").values_list("pk", flat=True).first()
             return None if first is None else str(first)
         value = getattr(target, field.attname)
         return None if value is None else str(value)

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from server_plugin import merge, wire
-from server_plugin.demo.news.models import Article, Author, Photo, Section
+from server_plugin.demo.news.models import Article, Author, Photo, Section, Tag
 from server_plugin.registry import REFERENCE_KEY, build_registry
 
 DEMO = {
@@ -248,6 +248,26 @@ def test_category_path_through_a_foreign_key_chain_finds_the_category(db):
     assert registry.get("news.photo").category_path == "article__section"
     assert registry.get("news.photo").category_key_of(photo) == str(section.pk)
     assert registry.get("news.article").category_key_of(article) == str(section.pk)
+
+
+def test_category_path_through_a_many_to_many_takes_the_lowest_key_set_or_about_to_be(db):
+    """E.g. FlatPage.sites: news.Tag plays the category model, Article.tags the path."""
+    synced = build_registry(
+        {"CATEGORY_MODEL": "news.Tag", "MODELS": {"news.Article": {"category": "tags"}}}
+    ).get("news.article")
+    first, second = Tag.objects.create(name="alpha"), Tag.objects.create(name="beta")
+    article = Article.objects.create(section=Section.objects.create(name="S"), title="T", body="B")
+    unsaved = Article(section=article.section, title="U", body="B")
+
+    assert synced.category_key_of(article) is None
+    article.tags.set([second, first])
+    assert synced.category_key_of(article) == str(first.pk)
+    # Before anything is written: the ids about to be set decide, not the current ones.
+    assert synced.category_key_of(article, {"tags": [second.pk]}) == str(second.pk)
+    assert synced.category_key_of(article, {"tags": []}) is None
+    assert synced.category_key_of(article, {}) == str(first.pk)
+    assert synced.category_key_of(unsaved) is None
+    assert synced.category_key_of(unsaved, {"tags": [second.pk, first.pk]}) == str(first.pk)
 
 
 def test_empty_config_builds_an_empty_registry():

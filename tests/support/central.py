@@ -1,7 +1,8 @@
 """A real central site in a subprocess, on a loopback port, for end-to-end tests.
 
-The demo site is migrated and seeded once per test session into a template
-(a SQLite file, or a PostgreSQL template database); each test gets a fresh
+The demo site (or another site: a settings module and a seed command, e.g.
+tests.flatpages_site) is migrated and seeded once per test session into a
+template (a SQLite file, or a PostgreSQL template database); each test gets a fresh
 copy in milliseconds and its own process. `stop()` and `start()` keep the
 port, so a client sees the same URL go away and come back.
 """
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
 URL_MARK = "fieldsync demo central site: "
+DEMO_SETTINGS = "server_plugin.demo.settings"
+DEMO_SEED = "seed_demo"
 
 
 def free_port() -> int:
@@ -38,12 +41,23 @@ def _pg_execute(statement: str) -> None:
 
 
 class SiteTemplate:
-    """A migrated, seeded demo site to copy from."""
+    """A migrated, seeded site to copy from: the demo newsroom unless another
+    settings module and seed command are named (e.g. the flat-pages test site)."""
 
-    def __init__(self, backend: str, folder: Path, articles: int = 6):
+    def __init__(
+        self,
+        backend: str,
+        folder: Path,
+        articles: int = 6,
+        *,
+        settings_module: str = DEMO_SETTINGS,
+        seed_command: str = DEMO_SEED,
+    ):
         self.backend = backend
         self.folder = folder
         self.articles = articles
+        self.settings_module = settings_module
+        self.seed_command = seed_command
         self.pg_name = f"fieldsync_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 
     def build(self) -> SiteTemplate:
@@ -92,7 +106,12 @@ class CentralSite:
         return PG_URL.format(name=self.pg_name or self.template.pg_name)
 
     def site_env(self) -> dict:
-        env = {**os.environ, **self.env, "FIELDSYNC_DEMO_DATA_DIR": str(self.folder)}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": self.template.settings_module,
+            **self.env,
+            "FIELDSYNC_DEMO_DATA_DIR": str(self.folder),
+        }
         if self.database_url:
             env["FIELDSYNC_DEMO_DATABASE_URL"] = self.database_url
         return env
@@ -101,6 +120,7 @@ class CentralSite:
         command = [
             sys.executable, "-m", "server_plugin.demo", "--port", str(self.port),
             "--data-dir", str(self.folder), "--articles", str(self.template.articles),
+            "--seed-command", self.template.seed_command,
         ]  # fmt: skip
         if self.database_url:
             command += ["--database-url", self.database_url]
@@ -135,7 +155,7 @@ class CentralSite:
         result = subprocess.run(
             [sys.executable, "-m", "django", "shell", "-c", code],
             cwd=ROOT,
-            env={**self.site_env(), "DJANGO_SETTINGS_MODULE": "server_plugin.demo.settings"},
+            env=self.site_env(),
             capture_output=True,
             text=True,
             timeout=120,
