@@ -209,18 +209,21 @@ class _Batch:
         author = current_author()
         author.hlc, author.edit_kind = change.hlc or "", change.edit_kind or "minor"
         try:
-            pk = self._resolve_pk(synced, change, result)
-            values = self._resolve_references(synced, change.values)
-            policy = policies.policy_for(synced, pk)
-            if policy == wire.POLICY_REVIEW and self.reviewer is None:
-                return self._queue_for_review(synced, change, pk, values, result)
-            if change.op == wire.CREATE:
-                outcome = self._create(synced, pk, values)
-            elif change.op == wire.UPDATE:
-                outcome = self._update(synced, pk, change, values)
-            else:
-                outcome = self._delete(synced, pk, change)
-            return self._finish(synced, change, outcome, result)
+            # A savepoint per change: a change rejected half-way (after its
+            # history entry, say) leaves nothing behind; the others stand.
+            with transaction.atomic():
+                pk = self._resolve_pk(synced, change, result)
+                values = self._resolve_references(synced, change.values)
+                policy = policies.policy_for(synced, pk)
+                if policy == wire.POLICY_REVIEW and self.reviewer is None:
+                    return self._queue_for_review(synced, change, pk, values, result)
+                if change.op == wire.CREATE:
+                    outcome = self._create(synced, pk, values)
+                elif change.op == wire.UPDATE:
+                    outcome = self._update(synced, pk, change, values)
+                else:
+                    outcome = self._delete(synced, pk, change)
+                return self._finish(synced, change, outcome, result)
         except _Rejected as rejection:
             result.status = wire.REJECTED
             result.errors = rejection.errors

@@ -187,3 +187,14 @@ def test_every_version_replaced_through_sync_is_kept_with_who_and_when(editor1, 
     kept = RecordVersion.objects.get(object_pk=str(article.pk))
     assert kept.version == version and kept.values["title"] == record["fields"]["title"]
     assert kept.note == "replaced through sync" and kept.changed_at is not None
+
+
+def test_a_rejected_update_leaves_no_history_behind(editor1, newsroom):
+    editor1.checkout(newsroom)
+    article = article_in(newsroom)
+    record = pulled(editor1, newsroom, article.pk)
+
+    result = push_title(editor1, record, "x" * 300)
+
+    assert result["status"] == "rejected"
+    assert not RecordVersion.objects.filter(object_pk=str(article.pk)).exists()
