@@ -220,6 +220,20 @@ def apply_push_result(schema: Schema, entry: PendingChange, result: dict) -> str
     return status
 
 
+def apply_review_outcome(schema: Schema, entry: PendingChange, outcome: dict) -> str | None:
+    """Settle an entry that waited for a chief editor; returns what happened, if anything."""
+    if outcome.get("status") == "accepted":
+        apply_push_result(schema, entry, outcome["result"])
+        return "review accepted"
+    if outcome.get("status") == "rejected":
+        who = outcome.get("decided_by") or "a chief editor"
+        entry.state = PendingChange.REJECTED
+        entry.last_error = f"rejected by {who}: {outcome.get('reason', '')}"
+        entry.save(update_fields=["state", "last_error"])
+        return "review rejected"
+    return None
+
+
 def _settle_applied(schema, model, entry, record, result) -> None:
     if result.get("deleted"):
         record.delete()

@@ -23,7 +23,7 @@ from server_plugin.bundle_format import BundleError
 
 from ..store.models import Account, Category, PendingChange
 from ..store.schema import Schema
-from .apply import apply_feed_page, apply_push_result, freeze
+from .apply import apply_feed_page, apply_push_result, apply_review_outcome, freeze
 from .engine import EngineError, NotLoggedIn
 
 UPLOAD_HINT = (
@@ -282,12 +282,6 @@ def _settle(schema: Schema, payload: dict, imported: Imported) -> None:
         )
         if entry is None:
             continue
-        if outcome.get("status") == "accepted":
-            apply_push_result(schema, entry, outcome["result"])
-            imported.settled["review accepted"] += 1
-        elif outcome.get("status") == "rejected":
-            who = outcome.get("decided_by") or "a chief editor"
-            entry.state = PendingChange.REJECTED
-            entry.last_error = f"rejected by {who}: {outcome.get('reason', '')}"
-            entry.save(update_fields=["state", "last_error"])
-            imported.settled["review rejected"] += 1
+        decided = apply_review_outcome(schema, entry, outcome)
+        if decided:
+            imported.settled[decided] += 1

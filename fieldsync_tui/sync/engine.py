@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from ..store.models import Account, Category, Conflict, PendingChange, Record
 from ..store.schema import Schema
-from .apply import apply_feed_page, apply_push_result, freeze
+from .apply import apply_feed_page, apply_push_result, apply_review_outcome, freeze
 from .transport import Offline, Refused, Transport
 
 # Records per page pulled and changes per push; the environment may tune them.
@@ -321,15 +321,9 @@ class SyncEngine:
             with transaction.atomic():
                 for entry in batch:
                     outcome = outcomes.get(str(entry.change_id), {})
-                    if outcome.get("status") == "accepted":
-                        apply_push_result(schema, entry, outcome["result"])
-                        decided["review accepted"] += 1
-                    elif outcome.get("status") == "rejected":
-                        entry.state = PendingChange.REJECTED
-                        who = outcome.get("decided_by") or "a chief editor"
-                        entry.last_error = f"rejected by {who}: {outcome.get('reason', '')}"
-                        entry.save(update_fields=["state", "last_error"])
-                        decided["review rejected"] += 1
+                    result = apply_review_outcome(schema, entry, outcome)
+                    if result:
+                        decided[result] += 1
         return decided
 
     def _next_round(self, blocked: set) -> list[PendingChange]:
