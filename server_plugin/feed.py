@@ -40,8 +40,7 @@ def read_feed(user, category_key: str, since: int, limit: int, count: bool = Fal
     serialized: dict[tuple[int, str], dict] = {}
     for ct_id, pks in live_pks.items():
         synced = models_by_ct[ct_id]
-        m2m = [f.name for f in synced.fields if f.many_to_many]
-        queryset = synced.model._default_manager.filter(pk__in=pks).prefetch_related(*m2m)
+        queryset = synced.model._default_manager.filter(pk__in=pks)
         for item in synced.serialize(queryset):
             serialized[(ct_id, str(item["pk"]))] = item
 

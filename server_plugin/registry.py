@@ -109,8 +109,20 @@ class SyncedModel:
         return None if value is None else str(value)
 
     def serialize(self, instances) -> list[dict]:
-        """Instances as the wire carries them: Django's serializer, in JSON form."""
-        data = serializers.serialize("python", instances, fields=self.field_names)
+        """Instances as the wire carries them: Django's serializer, in JSON form.
+
+        Many-to-many values are read for all instances in one query per field
+        (the serializer would build a queryset per instance and field), as
+        sorted lists of keys.
+        """
+        instances = list(instances)
+        plain = [f.name for f in self.fields if not f.many_to_many]
+        data = serializers.serialize("python", instances, fields=plain)
+        for field in self.fields:
+            if field.many_to_many:
+                keys = _m2m_keys(field, [obj.pk for obj in instances])
+                for item, obj in zip(data, instances, strict=True):
+                    item["fields"][field.name] = keys.get(obj.pk, [])
         return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
     def wire_pk(self, pk):
@@ -119,6 +131,22 @@ class SyncedModel:
 
     def values_of(self, instance: models.Model) -> dict:
         return self.serialize([instance])[0]["fields"]
+
+
+def _m2m_keys(field: models.ManyToManyField, pks: list) -> dict:
+    """owner pk -> sorted related pks, for one many-to-many field, in one query."""
+    through = field.remote_field.through
+    source = through._meta.get_field(field.m2m_field_name()).attname
+    target = through._meta.get_field(field.m2m_reverse_field_name()).attname
+    found: dict = {}
+    for chunk_start in range(0, len(pks), 900):
+        chunk = pks[chunk_start : chunk_start + 900]
+        rows = through._default_manager.filter(**{f"{source}__in": chunk}).values_list(
+            source, target
+        )
+        for owner, related in rows:
+            found.setdefault(owner, []).append(related)
+    return {owner: sorted(keys) for owner, keys in found.items()}
 
 
 @dataclass(frozen=True)
