@@ -16,21 +16,32 @@ from .registry import SyncedModel
 from .tracking import acting_as, collect_writes
 
 
-def keep_version(synced: SyncedModel, instance: models.Model, note: str) -> RecordVersion | None:
-    """Keep the record's current version before something replaces it."""
+def keep_version(
+    synced: SyncedModel,
+    instance: models.Model,
+    note: str,
+    row: TrackedRow | None = None,
+    values: dict | None = None,
+) -> RecordVersion | None:
+    """Keep the record's current version before something replaces it.
+
+    `row` (its newest side-table entry) and `values` (its wire values) may be
+    passed by a caller that has them already (a push batch reads them once).
+    """
     content_type = ContentType.objects.get_for_model(synced.model)
-    row = (
-        TrackedRow.objects.filter(content_type=content_type, object_pk=str(instance.pk))
-        .order_by("-version")
-        .first()
-    )
+    if row is None:
+        row = (
+            TrackedRow.objects.filter(content_type=content_type, object_pk=str(instance.pk))
+            .order_by("-version")
+            .first()
+        )
     if row is None:
         return None
     return RecordVersion.objects.create(
         content_type=content_type,
         object_pk=str(instance.pk),
         version=row.version,
-        values=synced.values_of(instance),
+        values=values if values is not None else synced.values_of(instance),
         changed_by=row.changed_by,
         device=row.changed_by_device,
         changed_at=row.changed_at,

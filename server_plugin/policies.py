@@ -17,11 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.contenttypes.models import ContentType
-
 from . import merge, wire
-from .models import RecordFlag, TrackedRow
-from .registry import SyncedModel
+from .models import TrackedRow
 
 MINE, THEIRS, ASK = "mine", "theirs", "ask"
 
@@ -30,32 +27,6 @@ MINE, THEIRS, ASK = "mine", "theirs", "ask"
 class Decision:
     winner: str  # MINE, THEIRS, or ASK (a conflict for the editor)
     note: str = ""
-
-
-def policy_for(synced: SyncedModel, pk) -> str:
-    if pk is not None:
-        flag = (
-            RecordFlag.objects.filter(
-                content_type=ContentType.objects.get_for_model(synced.model), object_pk=str(pk)
-            )
-            .values_list("policy", flat=True)
-            .first()
-        )
-        if flag:
-            return flag
-    return synced.policy
-
-
-def live_row(synced: SyncedModel, pk) -> TrackedRow | None:
-    return (
-        TrackedRow.objects.filter(
-            content_type=ContentType.objects.get_for_model(synced.model),
-            object_pk=str(pk),
-            deleted=False,
-        )
-        .select_related("changed_by", "changed_by_device")
-        .first()
-    )
 
 
 def decide(policy: str, change: wire.Change, row: TrackedRow | None) -> Decision:

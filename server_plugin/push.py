@@ -27,11 +27,12 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 
 from . import history, merge, policies, wire
 from .access import may_see_category, require_model_permission
+from .bulk import update_rows
 from .checkouts import require_checkout
 from .errors import ApiError, bad_request, forbidden
-from .models import ChangeReceipt, Device, ReviewItem
+from .models import ChangeReceipt, Device, RecordFlag, ReviewItem, TrackedRow
 from .registry import REFERENCE_KEY, SyncedModel, get_registry
-from .tracking import acting_as, collect_writes, current_author, current_versions, lock_feeds
+from .tracking import acting_as, collecting, current_author, feeds_locked_here, lock_feeds
 
 _DEADLOCK_RETRIES = 3
 
@@ -56,8 +57,13 @@ def push(device: Device, changes: list[wire.Change], reviewer=None) -> list[dict
     """
     for attempt in range(_DEADLOCK_RETRIES):
         try:
-            with transaction.atomic(), acting_as(device.user, device):
-                return _Batch(device, reviewer).apply(changes)
+            with (
+                transaction.atomic(),
+                acting_as(device.user, device),
+                feeds_locked_here(),
+                collecting() as collector,
+            ):
+                return _Batch(device, reviewer, collector).apply(changes)
         except OperationalError as error:
             # PostgreSQL aborts one of two batches that lock categories in
             # opposite orders; the whole batch was rolled back, so run it again.
@@ -91,15 +97,32 @@ class _Rejected(Exception):
         self.message = message
 
 
+@dataclass
+class _Known:
+    """What a batch reads once, up front, about the records its changes touch."""
+
+    instances: dict  # str(pk) -> the row, locked for this transaction
+    rows: dict  # str(pk) -> its side-table entries
+    theirs: dict  # str(pk) -> its current values, as the wire carries them
+    flags: dict  # str(pk) -> a policy flag of the single record
+
+
 class _Batch:
-    def __init__(self, device: Device, reviewer=None):
+    def __init__(self, device: Device, reviewer=None, collector=None):
         self.device = device
         self.user = device.user
         self.reviewer = reviewer
+        self.collector = collector
         self.registry = get_registry()
         self.checked_out: set[str] = set()
+        self.changes: list[wire.Change] = []
+        self.known: dict[str, _Known] = {}
+        self.touched: set = set()  # (label, str pk) written earlier in this batch
+        self.temp_pks: dict = {}  # (label, temp pk) -> permanent pk, made in this batch
+        self.written: list = []  # (result, synced, instance) whose version comes at the end
 
     def apply(self, changes: list[wire.Change]) -> list[dict]:
+        self.changes = changes
         receipts = {
             str(receipt.change_id): receipt
             for receipt in ChangeReceipt.objects.filter(change_id__in=[c.id for c in changes])
@@ -115,39 +138,135 @@ class _Batch:
                 )
             if receipt is None:
                 self._check_request(where, change)
-        results = []
+        receipts.update(self._claim([c for c in changes if c.id not in receipts]))
+        answers: dict[str, wire.ChangeResult] = {}
         for where, change in _indexed(changes):
-            receipt = receipts.get(change.id) or self._claim(change)
-            if receipt is not None:
-                results.append(receipt.result)
-                continue
-            result = self._apply_one(where, change)
-            ChangeReceipt.objects.filter(change_id=change.id).update(
-                model_label=result.model,
-                object_pk=str(result.pk),
-                temp_pk=result.temp_pk,
-                status=result.status,
-                result=result.to_json(),
-            )
-            results.append(result.to_json())
-        return results
+            receipt = receipts.get(change.id)
+            if receipt is None:
+                answers[change.id] = self._apply_one(where, change)
+        self._complete_written()
+        self._record_answers(answers)
+        return [
+            answers[c.id].to_json() if c.id in answers else receipts[c.id].result for c in changes
+        ]
 
-    def _claim(self, change: wire.Change) -> ChangeReceipt | None:
-        """Write the receipt before applying: a copy of this batch running at the
-        same moment waits on it, then is answered from it (None: ours to apply)."""
-        try:
-            with transaction.atomic():
-                ChangeReceipt.objects.create(
-                    change_id=change.id,
+    def _claim(self, changes: list[wire.Change]) -> dict:
+        """Write the receipts before applying: a copy of this batch running at the
+        same moment waits on them, then is answered from them. Returns the ones
+        another copy answered meanwhile (the rest are ours to apply)."""
+        if not changes:
+            return {}
+        ChangeReceipt.objects.bulk_create(
+            [
+                ChangeReceipt(
+                    change_id=c.id,
                     device=self.device,
-                    model_label=change.model,
-                    object_pk=str(change.pk),
+                    model_label=c.model,
+                    object_pk=str(c.pk),
                     status="",
                     result={},
                 )
-            return None
-        except IntegrityError:
-            return ChangeReceipt.objects.get(change_id=change.id)
+                for c in changes
+            ],
+            ignore_conflicts=True,
+        )
+        answered = ChangeReceipt.objects.filter(change_id__in=[c.id for c in changes]).exclude(
+            status=""
+        )
+        return {str(receipt.change_id): receipt for receipt in answered}
+
+    def _record_answers(self, answers: dict) -> None:
+        claimed = list(ChangeReceipt.objects.filter(change_id__in=list(answers), status=""))
+        for receipt in claimed:
+            result = answers[str(receipt.change_id)]
+            receipt.model_label, receipt.object_pk = result.model, str(result.pk)
+            receipt.temp_pk, receipt.status = result.temp_pk, result.status
+            receipt.result = result.to_json()
+        update_rows(
+            ChangeReceipt, claimed, ["model_label", "object_pk", "temp_pk", "status", "result"]
+        )
+
+    def _complete_written(self) -> None:
+        """Versions and values of everything written, once, for the whole batch."""
+        versions = self.collector.flush() if self.collector is not None else {}
+        by_model: dict = {}
+        for _result, synced, instance in self.written:
+            if instance is not None:
+                by_model.setdefault(synced, []).append(instance)
+        values = {}
+        for synced, instances in by_model.items():
+            for item in synced.serialize(instances):
+                values[(synced.label, str(item["pk"]))] = item["fields"]
+        for result, synced, instance in self.written:
+            key = (synced.label, str(result.pk))
+            result.version = versions.get(key, result.version)
+            if instance is not None:
+                result.values = values.get(key)
+                result.category = synced.category_key_of(instance)
+
+    # -- what the batch knows of the records it touches ----------------------
+
+    def _known_of(self, synced: SyncedModel) -> _Known:
+        """Read (and lock) the batch's records of one model at once, feeds first."""
+        if synced.label in self.known:
+            return self.known[synced.label]
+        pk_field = synced.model._meta.pk
+        pks = set()
+        for change in self.changes:
+            if change.model.lower() == synced.label and not wire.is_temp_pk(change.pk):
+                try:
+                    pks.add(str(pk_field.to_python(change.pk)))
+                except ValidationError:
+                    continue
+        known = _Known({}, {}, {}, {})
+        content_type = ContentType.objects.get_for_model(synced.model)
+        for chunk in _chunks(sorted(pks)):
+            rows = TrackedRow.objects.filter(content_type=content_type, object_pk__in=chunk)
+            for row in rows.select_related("changed_by", "changed_by_device"):
+                known.rows.setdefault(row.object_pk, []).append(row)
+        # Feed lock first, then the rows: the same order as every other writer.
+        lock_feeds({row.category_key for rows in known.rows.values() for row in rows
+                    if not row.deleted})  # fmt: skip
+        for chunk in _chunks(sorted(pks)):
+            locked = synced.model._default_manager.select_for_update().filter(pk__in=chunk)
+            known.instances.update({str(obj.pk): obj for obj in locked})
+        for item in synced.serialize(list(known.instances.values())):
+            known.theirs[str(item["pk"])] = item["fields"]
+        flags = RecordFlag.objects.filter(content_type=content_type, object_pk__in=list(pks))
+        known.flags = dict(flags.values_list("object_pk", "policy"))
+        self.known[synced.label] = known
+        return known
+
+    def _fresh(self, synced: SyncedModel, pk) -> None:
+        """A record written earlier in this batch: track that write and re-read it."""
+        if (synced.label, str(pk)) not in self.touched:
+            return
+        self._complete_written()
+        known = self._known_of(synced)
+        instance = synced.model._default_manager.select_for_update().filter(pk=pk).first()
+        content_type = ContentType.objects.get_for_model(synced.model)
+        known.rows[str(pk)] = list(
+            TrackedRow.objects.filter(content_type=content_type, object_pk=str(pk))
+        )
+        known.instances.pop(str(pk), None)
+        known.theirs.pop(str(pk), None)
+        if instance is not None:
+            known.instances[str(pk)] = instance
+            known.theirs[str(pk)] = synced.values_of(instance)
+        self.touched.discard((synced.label, str(pk)))
+
+    def _version(self, synced: SyncedModel, pk) -> int:
+        rows = self._known_of(synced).rows.get(str(pk), [])
+        return max((row.version for row in rows), default=0)
+
+    def _live_row(self, synced: SyncedModel, pk) -> TrackedRow | None:
+        rows = self._known_of(synced).rows.get(str(pk), [])
+        return next((row for row in rows if not row.deleted), None)
+
+    def _policy(self, synced: SyncedModel, pk) -> str:
+        if pk is None:
+            return synced.policy
+        return self._known_of(synced).flags.get(str(pk)) or synced.policy
 
     # -- checks that fail the whole request -------------------------------
 
@@ -208,13 +327,16 @@ class _Batch:
         )
         author = current_author()
         author.hlc, author.edit_kind = change.hlc or "", change.edit_kind or "minor"
+        mark = self.collector.mark() if self.collector is not None else set()
         try:
             # A savepoint per change: a change rejected half-way (after its
             # history entry, say) leaves nothing behind; the others stand.
             with transaction.atomic():
                 pk = self._resolve_pk(synced, change, result)
                 values = self._resolve_references(synced, change.values)
-                policy = policies.policy_for(synced, pk)
+                if pk is not None:
+                    self._fresh(synced, pk)
+                policy = self._policy(synced, pk)
                 if policy == wire.POLICY_REVIEW and self.reviewer is None:
                     return self._queue_for_review(synced, change, pk, values, result)
                 if change.op == wire.CREATE:
@@ -225,6 +347,8 @@ class _Batch:
                     outcome = self._delete(synced, pk, change)
                 return self._finish(synced, change, outcome, result)
         except _Rejected as rejection:
+            if self.collector is not None:
+                self.collector.forget_since(mark)
             result.status = wire.REJECTED
             result.errors = rejection.errors
             result.message = rejection.message or _first_error(rejection.errors)
@@ -239,6 +363,9 @@ class _Batch:
         return self._permanent_pk(synced, change.pk, "pk")
 
     def _permanent_pk(self, synced: SyncedModel, temp_pk: str, field_name: str):
+        made_here = self.temp_pks.get((synced.label, temp_pk))
+        if made_here is not None:
+            return made_here
         receipt = (
             ChangeReceipt.objects.filter(
                 device=self.device,
@@ -272,12 +399,7 @@ class _Batch:
         return resolved
 
     def _locked_instance(self, synced: SyncedModel, pk) -> models.Model | None:
-        # Feed lock first, then the row: the same order as every other writer.
-        current = synced.model._default_manager.filter(pk=pk).first()
-        if current is None:
-            return None
-        lock_feeds([synced.category_key_of(current)])
-        return synced.model._default_manager.select_for_update().filter(pk=pk).first()
+        return self._known_of(synced).instances.get(str(pk))
 
     def _create(self, synced: SyncedModel, pk, values: dict) -> _Outcome:
         instance = synced.model() if pk is None else synced.model(pk=pk)
@@ -285,7 +407,7 @@ class _Batch:
 
     def _update(self, synced: SyncedModel, pk, change: wire.Change, values: dict) -> _Outcome:
         instance = self._locked_instance(synced, pk)
-        version, _deleted = current_versions(synced, [pk]).get(str(pk), (0, False))
+        version = self._version(synced, pk)
         if instance is None:
             if version == 0:
                 raise _Rejected({"pk": [f"no {synced.label} with id {pk}"]})
@@ -297,13 +419,11 @@ class _Batch:
         self._require_writable_category(synced.category_key_of(instance), synced)
         if change.base_version == version:
             return _Outcome(wire.APPLIED, instance, values)
-        theirs = synced.values_of(instance)
+        theirs = self._known_of(synced).theirs[str(pk)]
         merged = merge.three_way_merge(change.base_values, values, theirs, synced.merge_kinds())
         if merged.clean:
             return _Outcome(wire.MERGED, instance, merged.values)
-        decision = policies.decide(
-            policies.policy_for(synced, pk), change, policies.live_row(synced, pk)
-        )
+        decision = policies.decide(self._policy(synced, pk), change, self._live_row(synced, pk))
         if decision.winner == policies.ASK:
             conflicts = {name: c.to_json() for name, c in merged.conflicts.items()}
             return _Outcome(wire.CONFLICT, instance, None, conflicts)
@@ -319,13 +439,11 @@ class _Batch:
         if instance is None:
             return _Outcome(wire.APPLIED, None)  # already gone: deleting twice is fine
         self._require_writable_category(synced.category_key_of(instance), synced)
-        version, _ = current_versions(synced, [pk]).get(str(pk), (0, False))
+        version = self._version(synced, pk)
         if change.base_version != version:
             # Deleting would silently drop an edit the editor never saw, unless
             # the policy says the offline side wins (the edit stays in history).
-            decision = policies.decide(
-                policies.policy_for(synced, pk), change, policies.live_row(synced, pk)
-            )
+            decision = policies.decide(self._policy(synced, pk), change, self._live_row(synced, pk))
             if decision.winner != policies.MINE:
                 return _Outcome(wire.CONFLICT, instance, None, {})
             return _Outcome(wire.APPLIED, instance, None, note=decision.note)
@@ -368,6 +486,7 @@ class _Batch:
 
     def _finish(self, synced, change, outcome: _Outcome, result: wire.ChangeResult):
         instance = outcome.instance
+        known = self._known_of(synced)
         if instance is not None and instance.pk is not None:
             result.pk = synced.wire_pk(instance.pk)
         if outcome.status == wire.CONFLICT:
@@ -378,20 +497,21 @@ class _Batch:
                 result.deleted = True
                 result.message = "deleted on the server"
             else:
-                result.values = synced.values_of(instance)
-            result.version = current_versions(synced, [result.pk]).get(str(result.pk), (None,))[0]
+                result.values = known.theirs[str(instance.pk)]
+            result.version = self._version(synced, result.pk) or None
             return result
 
         if change.op == wire.DELETE:
             if instance is not None:
-                history.keep_version(synced, instance, outcome.note or "deleted through sync")
+                self._keep(synced, instance, outcome.note or "deleted through sync")
                 try:
-                    with transaction.atomic(), collect_writes():
-                        instance.delete()
+                    instance.delete()
                 except (ProtectedError, RestrictedError) as error:
                     raise _Rejected({"__all__": [str(error.args[0])]}) from None
+                self._wrote(synced, result.pk)
             result.status, result.deleted = wire.APPLIED, True
-            result.version = current_versions(synced, [result.pk]).get(str(result.pk), (None,))[0]
+            result.version = self._version(synced, result.pk) or None
+            self.written.append((result, synced, None))
             return result
 
         if outcome.lost is not None:
@@ -401,12 +521,13 @@ class _Batch:
         if change.op == wire.UPDATE and not outcome.to_write:
             # Nothing left to write (e.g. the other side won): the record stays as it is.
             result.status = outcome.status
-            result.values = synced.values_of(instance)
-            result.version = current_versions(synced, [instance.pk])[str(instance.pk)][0]
+            result.values = known.theirs[str(instance.pk)]
+            result.version = self._version(synced, instance.pk)
             result.category = synced.category_key_of(instance)
             return result
-        if instance.pk is not None and not instance._state.adding:
-            history.keep_version(synced, instance, outcome.note or "replaced through sync")
+        updating = instance.pk is not None and not instance._state.adding
+        if updating:
+            self._keep(synced, instance, outcome.note or "replaced through sync")
         try:
             m2m = assign_values(synced, instance, outcome.to_write or {})
         except FieldErrors as error:
@@ -419,22 +540,38 @@ class _Batch:
             raise _Rejected({hop: ["must lead to a category; these values lead to none"]})
         self._require_writable_category(key, synced)
         try:
-            instance.full_clean()
+            # An update checks the fields it changes; a new record checks them all.
+            unchanged = [
+                f.name for f in synced.model._meta.fields if f.name not in (outcome.to_write or {})
+            ]
+            instance.full_clean(exclude=unchanged if updating else None)
         except ValidationError as error:
             raise _Rejected(_error_dict(error)) from None
-        try:
-            with transaction.atomic(), collect_writes() as versions:
-                instance.save()
-                for name, ids in m2m.items():
-                    getattr(instance, name).set(ids)
+        lock_feeds([key])
+        try:  # the change's savepoint undoes a refused write
+            instance.save()
+            for name, ids in m2m.items():
+                getattr(instance, name).set(ids)
         except IntegrityError as error:
             raise _Rejected({"__all__": [f"the database refused it: {error}"]}) from None
         result.status = outcome.status
         result.pk = synced.wire_pk(instance.pk)
-        result.values = synced.values_of(instance)
-        result.version = versions.get((synced.label, str(instance.pk)))
-        result.category = synced.category_key_of(instance)
+        if result.temp_pk:
+            self.temp_pks[(synced.label, result.temp_pk)] = instance.pk
+        self._wrote(synced, instance.pk)
+        self.written.append((result, synced, instance))
         return result
+
+    def _keep(self, synced: SyncedModel, instance: models.Model, note: str) -> None:
+        """Keep the version about to be replaced in the record's history."""
+        pk = str(instance.pk)
+        row = max(self._known_of(synced).rows.get(pk, []), key=lambda r: r.version, default=None)
+        history.keep_version(
+            synced, instance, note, row=row, values=self._known_of(synced).theirs.get(pk)
+        )
+
+    def _wrote(self, synced: SyncedModel, pk) -> None:
+        self.touched.add((synced.label, str(pk)))
 
 
 def assign_values(synced: SyncedModel, instance: models.Model, values: dict) -> dict:
@@ -516,6 +653,11 @@ def _first_error(errors: dict) -> str:
         if messages:
             return messages[0] if name == "__all__" else f"{name}: {messages[0]}"
     return "rejected"
+
+
+def _chunks(items: list, size: int = 500):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _indexed(changes: list[wire.Change]):

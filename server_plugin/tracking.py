@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -30,12 +30,14 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.utils import timezone
 
 from . import hlc
+from .bulk import update_rows
 from .models import FeedCounter, TrackedRow
 from .registry import SyncedModel, get_registry
 
 _LOOKUP_CHUNK = 500
 
-_collecting: ContextVar[dict | None] = ContextVar("fieldsync_collecting", default=None)
+_collecting: ContextVar = ContextVar("fieldsync_collecting", default=None)
+_locked_feeds: ContextVar[set | None] = ContextVar("fieldsync_locked_feeds", default=None)
 _acting: ContextVar = ContextVar("fieldsync_acting", default=None)
 
 
@@ -64,6 +66,33 @@ def current_author() -> Author:
     return _acting.get() or Author()
 
 
+class WriteCollector:
+    """The rows written inside `collect_writes`, tracked in bulk when flushed."""
+
+    def __init__(self):
+        self.pending: dict = {}  # (label, pk) -> (instance, (synced, pk) if deleted)
+        self.authors: dict = {}  # (label, pk) -> who wrote it, as it was at the write
+        self.versions: dict = {}  # (label, pk) -> new version, once flushed
+
+    def mark(self) -> set:
+        return set(self.pending)
+
+    def forget_since(self, mark: set) -> None:
+        """Drop what was recorded after `mark` (its savepoint was rolled back)."""
+        for key in set(self.pending) - mark:
+            del self.pending[key]
+
+    def flush(self) -> dict:
+        pending, self.pending = self.pending, {}
+        authors, self.authors = self.authors, {}
+        # A deleted row's pk is gone from the instance by now: it was kept on record.
+        live = [inst for inst, gone in pending.values() if gone is None]
+        self.versions.update(track(live, authors=authors))
+        gone = [gone for _, gone in pending.values() if gone]
+        self.versions.update(_track_deleted(gone, authors))
+        return self.versions
+
+
 @contextmanager
 def collect_writes() -> Iterator[dict]:
     """Track each row written inside the block once, in bulk, when it ends.
@@ -75,19 +104,37 @@ def collect_writes() -> Iterator[dict]:
     if _collecting.get() is not None:
         yield {}
         return
-    pending: dict = {}
-    versions: dict = {}
-    token = _collecting.set(pending)
+    with collecting() as collector:
+        yield collector.versions
+
+
+@contextmanager
+def collecting() -> Iterator[WriteCollector]:
+    """Like `collect_writes`, handing out the collector itself (push flushes it
+    once per batch and forgets what a rejected change had recorded)."""
+    collector = WriteCollector()
+    token = _collecting.set(collector)
     try:
-        yield versions
+        yield collector
     finally:
         _collecting.reset(token)
-    # A deleted row's pk is gone from the instance by now: it was kept on record.
-    versions.update(track([inst for inst, gone in pending.values() if gone is None]))
-    versions.update(_track_deleted([gone for _, gone in pending.values() if gone is not None]))
+    collector.flush()
 
 
-def track(instances: Iterable[models.Model], *, deleted: bool = False) -> dict:
+@contextmanager
+def feeds_locked_here() -> Iterator[set]:
+    """A scope whose writer takes the feed locks itself, before writing (push):
+    the pre-save hook then has nothing to do, and each lock is taken once."""
+    token = _locked_feeds.set(set())
+    try:
+        yield _locked_feeds.get()
+    finally:
+        _locked_feeds.reset(token)
+
+
+def track(
+    instances: Iterable[models.Model], *, deleted: bool = False, authors: dict | None = None
+) -> dict:
     """Bump the version of each synced instance and move it to its feed's end.
 
     Public helper for writes that send no signals (``bulk_create``,
@@ -101,23 +148,23 @@ def track(instances: Iterable[models.Model], *, deleted: bool = False) -> dict:
             continue
         key = None if deleted else synced.category_key_of(instance)
         targets[synced][str(instance.pk)] = key
-    return _track_targets(targets)
+    return _track_targets(targets, authors)
 
 
-def _track_deleted(rows: Iterable[tuple[SyncedModel, str]]) -> dict:
+def _track_deleted(rows: Iterable[tuple[SyncedModel, str]], authors: dict | None = None) -> dict:
     targets: dict[SyncedModel, dict[str, str | None]] = defaultdict(dict)
     for synced, pk in rows:
         targets[synced][pk] = None
-    return _track_targets(targets)
+    return _track_targets(targets, authors)
 
 
-def _track_targets(targets: dict[SyncedModel, dict[str, str | None]]) -> dict:
+def _track_targets(targets: dict[SyncedModel, dict[str, str | None]], authors=None) -> dict:
     versions: dict = {}
     if not targets:
         return versions
     with transaction.atomic():
         for synced, wanted in targets.items():
-            model_versions, moved = _track_model(synced, wanted)
+            model_versions, moved = _track_model(synced, wanted, authors or {})
             versions.update(model_versions)
             if moved:
                 versions.update(_track_dependents(synced, moved))
@@ -168,11 +215,18 @@ def allocate_positions(category_key: str, count: int) -> int:
 
 def lock_feeds(keys) -> None:
     """Take the feed locks of `keys` now, in a fixed order (see `_on_pre_save`)."""
+    held = _locked_feeds.get()
     for key in sorted({key for key in keys if key is not None}):
+        if held is not None and key in held:
+            continue
         allocate_positions(key, 0)
+        if held is not None:
+            held.add(key)
 
 
-def _track_model(synced: SyncedModel, wanted: dict[str, str | None]) -> tuple[dict, list]:
+def _track_model(
+    synced: SyncedModel, wanted: dict[str, str | None], authors: dict
+) -> tuple[dict, list]:
     content_type = ContentType.objects.get_for_model(synced.model)
     existing: dict[str, list[TrackedRow]] = defaultdict(list)
     for chunk in _chunks(sorted(wanted), _LOOKUP_CHUNK):
@@ -203,21 +257,21 @@ def _track_model(synced: SyncedModel, wanted: dict[str, str | None]) -> tuple[di
 
     needed = Counter(row.category_key for row, _, _ in plan)
     next_position = {key: allocate_positions(key, needed[key]) for key in sorted(needed)}
-    now, author = timezone.now(), current_author()
-    user = author.user if getattr(author.user, "pk", None) else None
-    device = author.device if getattr(author.device, "pk", None) else None
+    now, default_author = timezone.now(), current_author()
     for row, tombstone, version in plan:
+        author = authors.get((synced.label, row.object_pk), default_author)
         row.position = next_position[row.category_key]
         next_position[row.category_key] += 1
         row.version, row.deleted, row.changed_at = version, tombstone, now
-        row.changed_by, row.changed_by_device = user, device
+        row.changed_by = author.user if getattr(author.user, "pk", None) else None
+        row.changed_by_device = author.device if getattr(author.device, "pk", None) else None
         row.hlc = author.hlc or hlc.tick(row.hlc or None, "central")
         row.edit_kind = author.edit_kind or "major"
     fields = [
         "position", "version", "deleted", "changed_at", "changed_by", "changed_by_device", "hlc",
         "edit_kind",
     ]  # fmt: skip
-    TrackedRow.objects.bulk_update([row for row, _, _ in plan if row.pk], fields, batch_size=500)
+    update_rows(TrackedRow, [row for row, _, _ in plan if row.pk], fields)
     TrackedRow.objects.bulk_create([row for row, _, _ in plan if not row.pk], batch_size=500)
     return versions, moved
 
@@ -243,11 +297,12 @@ def _record(instance: models.Model, deleted: bool) -> None:
     synced = get_registry().for_model(type(instance))
     if synced is None or instance.pk is None:
         return
-    pending = _collecting.get()
-    if pending is None:
+    collector = _collecting.get()
+    if collector is None:
         track([instance], deleted=deleted)
     else:
-        pending[(synced.label, str(instance.pk))] = (
+        collector.authors[(synced.label, str(instance.pk))] = replace(current_author())
+        collector.pending[(synced.label, str(instance.pk))] = (
             instance,
             (synced, str(instance.pk)) if deleted else None,
         )
@@ -267,6 +322,8 @@ def _lock_before_write(instance: models.Model, using: str, *, new_key: bool) -> 
     hold a row the other needs while waiting for the feed lock; taking the
     feed lock first (inside a transaction) removes that cycle.
     """
+    if _locked_feeds.get() is not None:
+        return  # the writer (push) took its locks before writing
     synced = get_registry().for_model(type(instance))
     if synced is None or not transaction.get_connection(using).in_atomic_block:
         return
