@@ -9,9 +9,12 @@ same rules as the server's), or becomes a conflict the editor resolves.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.utils import timezone
 
 from server_plugin import merge, wire
+from server_plugin.bulk import update_rows
 
 from ..store.models import Category, Conflict, PendingChange, Record
 from ..store.schema import ModelSchema, Schema
@@ -58,7 +61,7 @@ def apply_feed_page(schema: Schema, category: Category | None, page: dict) -> di
             else:
                 changed.append(outcome)
         Record.objects.bulk_create(new, batch_size=500)
-        Record.objects.bulk_update(changed, _PULLED_FIELDS, batch_size=500)
+        update_rows(Record, changed, _PULLED_FIELDS)
     return counts
 
 
@@ -240,9 +243,16 @@ def _settle_applied(schema, model, entry, record, result) -> None:
         return
     if result.get("temp_pk") and str(result["pk"]) != record.object_pk:
         replace_temp_pk(schema, model, record, result["temp_pk"], str(result["pk"]))
+    _take_result(model, entry, record, result)
+    entry.delete()
+    record.pending = record.changes.exists()
+    record.save()
+
+
+def _take_result(model, entry, record, result) -> None:
+    """The server's state becomes the record's base; later local edits stay on top."""
     theirs = result.get("values") or {}
     sent = entry.payload or {}
-    # Edits made after this change was sent stay on top of the server's state.
     sent_state = {**record.base_values, **sent.get("values", {})}
     later = merge.changed_fields(sent_state, record.values, model.merge_kinds())
     record.values = {**theirs, **later}
@@ -251,9 +261,37 @@ def _settle_applied(schema, model, entry, record, result) -> None:
     record.title = model.title_of(record.values)
     if result.get("category") is not None and not model.reference:
         record.category_key = str(result["category"])
-    entry.delete()
-    record.pending = record.changes.exists()
-    record.save()
+
+
+_SETTLED_FIELDS = ["values", "base_version", "base_values", "title", "category_key", "pending"]
+
+
+def apply_push_results(schema: Schema, entries: list, results: list) -> Counter:
+    """Settle a batch of answers; the usual case (applied in place) in bulk."""
+    statuses: Counter = Counter()
+    plain = []
+    for entry, result in zip(entries, results, strict=True):
+        status = result["status"]
+        record = entry.record
+        renamed = result.get("temp_pk") and str(result["pk"]) != record.object_pk
+        if status in (wire.APPLIED, wire.MERGED) and not result.get("deleted") and not renamed:
+            _take_result(schema.get(record.model), entry, record, result)
+            plain.append(entry)
+            statuses[status] += 1
+        else:
+            statuses[apply_push_result(schema, entry, result)] += 1
+    if plain:
+        PendingChange.objects.filter(pk__in=[entry.pk for entry in plain]).delete()
+        records = [entry.record for entry in plain]
+        waiting = set(
+            PendingChange.objects.filter(record_id__in=[r.pk for r in records]).values_list(
+                "record_id", flat=True
+            )
+        )
+        for record in records:
+            record.pending = record.pk in waiting
+        update_rows(Record, records, _SETTLED_FIELDS)
+    return statuses
 
 
 def _settle_conflict(entry, record, result) -> None:

@@ -20,9 +20,11 @@ from itertools import groupby
 from django.db import transaction
 from django.utils import timezone
 
+from server_plugin.bulk import update_rows
+
 from ..store.models import Account, Category, Conflict, PendingChange, Record
 from ..store.schema import Schema
-from .apply import apply_feed_page, apply_push_result, apply_review_outcome, freeze
+from .apply import apply_feed_page, apply_push_results, apply_review_outcome, freeze
 from .transport import Offline, Refused, Transport
 
 # Records per page pulled and changes per push; the environment may tune them.
@@ -352,8 +354,8 @@ class SyncEngine:
                     continue
                 entry.payload = payload
                 entry.attempts += 1
-                entry.save(update_fields=["payload", "attempts"])
                 ready.append(entry)
+            update_rows(PendingChange, ready, ["payload", "attempts"])
         if not ready:
             return 0
         self._crash.reached("push-frozen")
@@ -367,8 +369,7 @@ class SyncEngine:
             return 0
         self._crash.reached("push-answered")
         with transaction.atomic():
-            for entry, result in zip(ready, results, strict=True):
-                statuses[apply_push_result(schema, entry, result)] += 1
+            statuses.update(apply_push_results(schema, ready, results))
         return len(ready)
 
     def _refused(self, ready, refused: Refused, blocked, key, report) -> None:
