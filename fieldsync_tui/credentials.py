@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 
-import keyring
-from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
-
 SERVICE = "fieldsync"
 ENV_TOKEN = "FIELDSYNC_TOKEN"
 
@@ -30,28 +27,39 @@ def _entry(server_url: str, username: str, device: str) -> str:
     return f"{username}@{server_url.rstrip('/')} [{device}]"
 
 
+def _keyring():
+    """The keyring, imported when first needed (it costs a command 40 ms to load)."""
+    import keyring
+    from keyring import errors
+
+    return keyring, errors
+
+
 def save_token(server_url: str, username: str, device: str, token: str) -> None:
+    keyring, errors = _keyring()
     try:
         keyring.set_password(SERVICE, _entry(server_url, username, device), token)
-    except NoKeyringError:
+    except errors.NoKeyringError:
         raise CredentialsError(NO_KEYRING_HELP) from None
-    except KeyringError as error:
+    except errors.KeyringError as error:
         raise CredentialsError(f"the keyring refused to store the token: {error}") from None
 
 
 def load_token(server_url: str, username: str, device: str) -> str | None:
     if os.environ.get(ENV_TOKEN):
         return os.environ[ENV_TOKEN]
+    keyring, errors = _keyring()
     try:
         return keyring.get_password(SERVICE, _entry(server_url, username, device))
-    except NoKeyringError:
+    except errors.NoKeyringError:
         raise CredentialsError(NO_KEYRING_HELP) from None
-    except KeyringError as error:
+    except errors.KeyringError as error:
         raise CredentialsError(f"the keyring could not be read: {error}") from None
 
 
 def delete_token(server_url: str, username: str, device: str) -> None:
+    keyring, errors = _keyring()
     try:
         keyring.delete_password(SERVICE, _entry(server_url, username, device))
-    except (PasswordDeleteError, NoKeyringError):
+    except (errors.PasswordDeleteError, errors.NoKeyringError):
         pass

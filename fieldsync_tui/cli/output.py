@@ -6,9 +6,6 @@ import json
 import sys
 from contextlib import contextmanager
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 
 def emit_json(data) -> None:
     print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
@@ -24,6 +21,16 @@ def progress_bar(enabled: bool):
     if not enabled or not sys.stderr.isatty():
         yield lambda progress: None
         return
+    # Imported here: scripts (--json, pipes) should not pay for drawing.
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -13,11 +13,12 @@ import os
 import signal
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from server_plugin.bulk import update_rows
@@ -262,6 +263,10 @@ class SyncEngine:
         account = self.account
         cursor = category.cursor if category else account.reference_cursor
         key = category.key if category else None
+        with _relaxed_durability():
+            return self._pull_pages(category, label, schema, cursor, key)
+
+    def _pull_pages(self, category, label: str, schema, cursor: int, key) -> Counter:
         counts: Counter = Counter()
         done, total = 0, None
         first = True
@@ -385,6 +390,23 @@ class SyncEngine:
         blocked.add(key)
         if report is not None:
             report.problems.append(refused.detail)
+
+
+@contextmanager
+def _relaxed_durability():
+    """Pulled pages need not wait for the disk: a page and its cursor commit
+    together, so a power cut loses both and the page is simply pulled again.
+    Local edits keep the store's full durability (the editor typed them)."""
+    if connection.in_atomic_block:  # the setting only changes between transactions
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=FULL")
 
 
 class _CrashHook:
