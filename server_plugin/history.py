@@ -22,11 +22,13 @@ def keep_version(
     note: str,
     row: TrackedRow | None = None,
     values: dict | None = None,
+    save: bool = True,
 ) -> RecordVersion | None:
     """Keep the record's current version before something replaces it.
 
     `row` (its newest side-table entry) and `values` (its wire values) may be
-    passed by a caller that has them already (a push batch reads them once).
+    passed by a caller that has them already (a push batch reads them once,
+    and saves what it keeps in one statement with ``save=False``).
     """
     content_type = ContentType.objects.get_for_model(synced.model)
     if row is None:
@@ -37,7 +39,7 @@ def keep_version(
         )
     if row is None:
         return None
-    return RecordVersion.objects.create(
+    kept = RecordVersion(
         content_type=content_type,
         object_pk=str(instance.pk),
         version=row.version,
@@ -47,11 +49,14 @@ def keep_version(
         changed_at=row.changed_at,
         note=note,
     )
+    if save:
+        kept.save()
+    return kept
 
 
-def keep_lost_edit(synced: SyncedModel, pk, values: dict, version: int, device, note: str):
-    """Keep an offline edit the policy decided against."""
-    return RecordVersion.objects.create(
+def lost_edit(synced: SyncedModel, pk, values: dict, version: int, device, note: str):
+    """An offline edit the policy decided against, to keep (unsaved)."""
+    return RecordVersion(
         content_type=ContentType.objects.get_for_model(synced.model),
         object_pk=str(pk),
         version=version or 0,

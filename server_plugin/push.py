@@ -30,7 +30,7 @@ from .access import may_see_category, require_model_permission
 from .bulk import update_rows
 from .checkouts import require_checkout
 from .errors import ApiError, bad_request, forbidden
-from .models import ChangeReceipt, Device, RecordFlag, ReviewItem, TrackedRow
+from .models import ChangeReceipt, Device, RecordFlag, RecordVersion, ReviewItem, TrackedRow
 from .registry import REFERENCE_KEY, SyncedModel, get_registry
 from .tracking import acting_as, collecting, current_author, feeds_locked_here, lock_feeds
 
@@ -120,6 +120,8 @@ class _Batch:
         self.touched: set = set()  # (label, str pk) written earlier in this batch
         self.temp_pks: dict = {}  # (label, temp pk) -> permanent pk, made in this batch
         self.written: list = []  # (result, synced, instance) whose version comes at the end
+        self.kept: list = []  # versions to keep in history, saved at the end of the batch
+        self.kept_now: list = []  # those of the change being applied
 
     def apply(self, changes: list[wire.Change]) -> list[dict]:
         self.changes = changes
@@ -145,6 +147,7 @@ class _Batch:
             if receipt is None:
                 answers[change.id] = self._apply_one(where, change)
         self._complete_written()
+        RecordVersion.objects.bulk_create(self.kept, batch_size=500)
         self._record_answers(answers)
         return [
             answers[c.id].to_json() if c.id in answers else receipts[c.id].result for c in changes
@@ -328,6 +331,7 @@ class _Batch:
         author = current_author()
         author.hlc, author.edit_kind = change.hlc or "", change.edit_kind or "minor"
         mark = self.collector.mark() if self.collector is not None else set()
+        self.kept_now = []
         try:
             # A savepoint per change: a change rejected half-way (after its
             # history entry, say) leaves nothing behind; the others stand.
@@ -345,7 +349,9 @@ class _Batch:
                     outcome = self._update(synced, pk, change, values)
                 else:
                     outcome = self._delete(synced, pk, change)
-                return self._finish(synced, change, outcome, result)
+                finished = self._finish(synced, change, outcome, result)
+            self.kept += self.kept_now
+            return finished
         except _Rejected as rejection:
             if self.collector is not None:
                 self.collector.forget_since(mark)
@@ -515,8 +521,15 @@ class _Batch:
             return result
 
         if outcome.lost is not None:
-            history.keep_lost_edit(
-                synced, instance.pk, outcome.lost, change.base_version, self.device, outcome.note
+            self.kept_now.append(
+                history.lost_edit(
+                    synced,
+                    instance.pk,
+                    outcome.lost,
+                    change.base_version,
+                    self.device,
+                    outcome.note,
+                )
             )
         if change.op == wire.UPDATE and not outcome.to_write:
             # Nothing left to write (e.g. the other side won): the record stays as it is.
@@ -566,9 +579,16 @@ class _Batch:
         """Keep the version about to be replaced in the record's history."""
         pk = str(instance.pk)
         row = max(self._known_of(synced).rows.get(pk, []), key=lambda r: r.version, default=None)
-        history.keep_version(
-            synced, instance, note, row=row, values=self._known_of(synced).theirs.get(pk)
+        kept = history.keep_version(
+            synced,
+            instance,
+            note,
+            row=row,
+            values=self._known_of(synced).theirs.get(pk),
+            save=False,
         )
+        if kept is not None:
+            self.kept_now.append(kept)
 
     def _wrote(self, synced: SyncedModel, pk) -> None:
         self.touched.add((synced.label, str(pk)))

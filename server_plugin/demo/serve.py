@@ -20,7 +20,8 @@ def _stop(signum, frame):
     raise SystemExit(0)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, wrap_app=None) -> int:
+    """Run the site; `wrap_app` may wrap the WSGI application (a profiler, say)."""
     parser = argparse.ArgumentParser(prog="python -m server_plugin.demo")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--data-dir", type=Path, required=True)
@@ -52,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         call_command(args.seed_command, verbosity=0)
 
     app = StaticFilesHandler(get_wsgi_application())
+    if wrap_app is not None:
+        app = wrap_app(app)
     server = create_server(app, host="127.0.0.1", port=args.port, threads=args.threads)
     url = f"http://127.0.0.1:{server.effective_port}/"
     signal.signal(signal.SIGTERM, _stop)
