@@ -27,8 +27,7 @@ REJECTED = "rejected"  # invalid (field errors) or not allowed; nothing written
 REVIEW = "review"  # waits for a chief editor in the central admin
 STATUSES = (APPLIED, MERGED, CONFLICT, REJECTED, REVIEW)
 
-# Conflict policies per model (see DESIGN.md). Only `client` acts today; the
-# others are accepted in settings and fall back to `client` until built.
+# Conflict policies per model (policies.py says what each does).
 POLICY_CLIENT = "client"
 POLICY_REVIEW = "review"
 POLICY_DIRECT = "direct"
