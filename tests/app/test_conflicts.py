@@ -329,3 +329,54 @@ def test_each_accepted_conflict_disappears_and_the_screen_closes_after_the_last(
     assert titles[resolved_with_theirs].endswith("from the chief")
     assert titles[resolved_with_mine].endswith("from the field")
     assert open_conflicts() == []
+
+
+def test_a_conflict_made_by_a_second_client_is_resolved_in_the_app(
+    site_template, empty_store, tmp_path
+):
+    """Two editors on an advisory site: editor2's command line wins the race,
+    editor1's app meets the conflict, takes mine, and both clients converge on it."""
+    from fieldsync_tui.sync.engine import SyncEngine
+    from fieldsync_tui.sync.transport import Transport
+    from tests.support.app_driver import AppDriver
+    from tests.support.central import CentralSite
+    from tests.support.editor import Editor
+
+    site = CentralSite(
+        site_template, tmp_path / "advisory", env={"FIELDSYNC_DEMO_CHECKOUT_MODE": "advisory"}
+    ).start()
+    try:
+        transport = Transport(site.url)
+        token = SyncEngine.login(transport, "editor1", "demo-password", "pilot")
+        SyncEngine(transport).refresh_schema()
+        pk, values = first_article(site)
+        base = OPENING + values["body"]
+        set_centrally(site, pk, body=base)
+        check_out_and_edit(site, token, pk, {"body": base.replace(BASE_SENTENCE, MY_SENTENCE)})
+        other = Editor("editor2", tmp_path / "editor2", tmp_path / "keyring")
+        other.login(site.url)
+        other.run("checkout", "Politics")
+        other.run("edit", "article", pk, "--set",
+                  f"body={base.replace(BASE_SENTENCE, THEIR_SENTENCE)}")  # fmt: skip
+        other.run("sync")
+        seen: dict = {}
+
+        async def scenario():
+            async with AppDriver(empty_store, token=token).run() as pilot:
+                await sync_until_conflicted(pilot)
+                screen = await open_conflict_screen(pilot)
+                assert screen.current_field.theirs == base.replace(BASE_SENTENCE, THEIR_SENTENCE)
+                await pilot.press("m")
+                await pilot.pause()
+                seen["result"] = screen.result_text
+                await accept_and_sync(pilot)
+
+        asyncio.run(scenario())
+
+        assert seen["result"] == base.replace(BASE_SENTENCE, MY_SENTENCE)
+        assert server_values(site, pk)["body"] == seen["result"]
+        other.run("sync")
+        key = site.category_key("Politics")
+        assert other.records(key)[("news.article", pk)]["values"]["body"] == seen["result"]
+    finally:
+        site.close()
