@@ -24,7 +24,7 @@ from server_plugin.bundle_format import BundleError
 from ..store.models import Account, Category, PendingChange
 from ..store.schema import Schema
 from .apply import apply_feed_page, apply_push_result, apply_review_outcome, freeze
-from .engine import EngineError, NotLoggedIn
+from .engine import EngineError, NotLoggedIn, next_round
 
 UPLOAD_HINT = (
     "upload it on the central site (admin → Devices → Apply a changes bundle, "
@@ -70,23 +70,6 @@ def _device(account: Account) -> dict:
 # -- exporting the queue ------------------------------------------------------------------
 
 
-def _first_entry_per_record() -> list[PendingChange]:
-    """What one push round would send: each record's oldest queued change.
-
-    A later change of the same record is based on the answer to the earlier
-    one, so it waits for the next bundle, as it waits for the next round online.
-    """
-    queued = (
-        PendingChange.objects.filter(state=PendingChange.QUEUED, record__conflicted=False)
-        .select_related("record")
-        .order_by("id")
-    )
-    first: dict[int, PendingChange] = {}
-    for entry in queued:
-        first.setdefault(entry.record_id, entry)
-    return sorted(first.values(), key=lambda e: (e.record.category_key or "", e.id))
-
-
 def export_changes(token: str) -> ChangesExport:
     """Freeze the queue into a signed changes bundle (committed before it is returned,
     so a change in a file is always frozen here too)."""
@@ -99,7 +82,7 @@ def export_changes(token: str) -> ChangesExport:
     schema = Schema(account.schema)
     with transaction.atomic():
         changes = []
-        for entry in _first_entry_per_record():
+        for entry in next_round():
             payload = freeze(schema, entry)
             if payload is None:  # edited back to the server's values: nothing to send
                 record = entry.record

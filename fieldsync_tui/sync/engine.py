@@ -301,7 +301,7 @@ class SyncEngine:
         total = PendingChange.objects.filter(state=PendingChange.QUEUED).count()
         done = 0
         while True:
-            entries = self._next_round(blocked)
+            entries = next_round(blocked)
             if not entries:
                 break
             for key, group in groupby(entries, key=lambda e: e.record.category_key):
@@ -332,19 +332,6 @@ class SyncEngine:
                     if result:
                         decided[result] += 1
         return decided
-
-    def _next_round(self, blocked: set) -> list[PendingChange]:
-        queued = (
-            PendingChange.objects.filter(state=PendingChange.QUEUED, record__conflicted=False)
-            .select_related("record")
-            .order_by("id")
-        )
-        first_per_record: dict[int, PendingChange] = {}
-        for entry in queued:
-            if entry.record.category_key in blocked:
-                continue
-            first_per_record.setdefault(entry.record_id, entry)
-        return sorted(first_per_record.values(), key=lambda e: (e.record.category_key or "", e.id))
 
     def _push_batch(self, schema, batch, statuses, blocked, key, report) -> int:
         with transaction.atomic():
@@ -390,6 +377,24 @@ class SyncEngine:
         blocked.add(key)
         if report is not None:
             report.problems.append(refused.detail)
+
+
+def next_round(blocked: frozenset | set = frozenset()) -> list[PendingChange]:
+    """What one push round sends: each record's oldest queued change, by category.
+
+    A later change of the same record is based on the answer to the earlier
+    one, so it waits for the next round (or the next bundle, offline).
+    """
+    queued = (
+        PendingChange.objects.filter(state=PendingChange.QUEUED, record__conflicted=False)
+        .select_related("record")
+        .order_by("id")
+    )
+    first: dict[int, PendingChange] = {}
+    for entry in queued:
+        if entry.record.category_key not in blocked:
+            first.setdefault(entry.record_id, entry)
+    return sorted(first.values(), key=lambda e: (e.record.category_key or "", e.id))
 
 
 @contextmanager
