@@ -20,11 +20,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from . import access, bundle_format, checkouts, feed, push, review, schema, wire
-from .bundle_format import BundleError
+from . import access, checkouts, feed, push, review, schema
 from .conf import setting
 from .errors import ApiError
 from .models import ChangeReceipt, Device
+from .protocol import bundle_format, wire
+from .protocol.bundle_format import BundleError
 from .registry import REFERENCE_KEY
 
 _SERVER_ID_SALT = "fieldsync.bundles.server-id"

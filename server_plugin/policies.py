@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import merge, wire
 from .models import TrackedRow
+from .protocol import merge, wire
 
 MINE, THEIRS, ASK = "mine", "theirs", "ask"
 

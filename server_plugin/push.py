@@ -25,12 +25,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 
-from . import history, merge, policies, wire
+from . import history, policies
 from .access import may_see_category, require_model_permission
 from .bulk import update_rows
 from .checkouts import require_checkout
 from .errors import ApiError, bad_request, forbidden
 from .models import ChangeReceipt, Device, RecordFlag, RecordVersion, ReviewItem, TrackedRow
+from .protocol import merge, wire
 from .registry import REFERENCE_KEY, SyncedModel, get_registry
 from .tracking import acting_as, collecting, current_author, feeds_locked_here, lock_feeds
 

@@ -27,8 +27,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import setting_changed
 from django.db import models
 
-from . import merge, wire
 from .conf import fieldsync_settings
+from .protocol import merge, wire
 
 REFERENCE_KEY = ""  # the category key of reference data's feed in the side table
 

@@ -14,8 +14,8 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from . import merge, wire
 from .models import ReviewItem
+from .protocol import merge, wire
 from .registry import get_registry
 from .tracking import current_versions
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from . import wire
 from .access import has_model_permission
+from .protocol import wire
 from .registry import SyncedModel, get_registry
 
 

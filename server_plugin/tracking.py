@@ -29,9 +29,9 @@ from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
-from . import hlc
 from .bulk import update_rows
 from .models import FeedCounter, TrackedRow
+from .protocol import hlc
 from .registry import SyncedModel, get_registry
 
 _LOOKUP_CHUNK = 500

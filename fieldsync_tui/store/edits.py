@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from server_plugin import hlc, wire
+from server_plugin.protocol import hlc, wire
 
 from .models import Account, Category, PendingChange, Record
 from .schema import FieldError, ModelSchema, Schema

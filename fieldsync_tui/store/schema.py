@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from server_plugin import merge
+from server_plugin.protocol import merge
 
 _STRING_TYPES = {"CharField", "SlugField", "EmailField", "URLField", "GenericIPAddressField"}
 _INTEGER_TYPES = {

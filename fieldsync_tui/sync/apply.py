@@ -13,9 +13,9 @@ from collections import Counter
 
 from django.utils import timezone
 
-from server_plugin import merge, wire
-from server_plugin.bulk import update_rows
+from server_plugin.protocol import merge, wire
 
+from ..store.bulk import update_rows
 from ..store.models import Category, Conflict, PendingChange, Record
 from ..store.schema import ModelSchema, Schema
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from server_plugin import bundle_format, wire
-from server_plugin.bundle_format import BundleError
+from server_plugin.protocol import bundle_format, wire
+from server_plugin.protocol.bundle_format import BundleError
 
 from ..store.models import Account, Category, PendingChange
 from ..store.schema import Schema

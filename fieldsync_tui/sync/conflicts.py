@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from server_plugin import merge
+from server_plugin.protocol import merge
 
 from ..store.models import Conflict, PendingChange, Record
 from ..store.schema import Schema

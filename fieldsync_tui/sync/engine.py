@@ -21,8 +21,7 @@ from itertools import groupby
 from django.db import connection, transaction
 from django.utils import timezone
 
-from server_plugin.bulk import update_rows
-
+from ..store.bulk import update_rows
 from ..store.models import Account, Category, Conflict, PendingChange, Record
 from ..store.schema import Schema
 from .apply import apply_feed_page, apply_push_results, apply_review_outcome, freeze

@@ -16,7 +16,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from server_plugin import wire
+from server_plugin.protocol import wire
 
 _RETRY_STATUS = (500, 502, 503, 504)
 

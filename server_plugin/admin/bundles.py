@@ -19,10 +19,11 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from .. import bundle_format, bundles
+from .. import bundles
 from ..conf import setting
 from ..errors import ApiError
 from ..models import Device
+from ..protocol import bundle_format
 from ..registry import get_registry
 
 BUNDLE_PERMISSION = "fieldsync.change_device"

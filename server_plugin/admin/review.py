@@ -21,9 +21,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from .. import review, wire
+from .. import review
 from ..diff_html import diff_html, plain_html
 from ..models import ReviewItem
+from ..protocol import wire
 from ..registry import get_registry
 
 REVIEW_PERMISSION = "fieldsync.review_changes"

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
-from .. import bundle_format, bundles
+from .. import bundles
 from ..errors import ApiError
+from ..protocol import bundle_format
 from .endpoint import endpoint
 
 

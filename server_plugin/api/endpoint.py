@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ..access import authenticate
 from ..conf import setting
 from ..errors import ApiError, bad_request
-from ..wire import WireError
+from ..protocol.wire import WireError
 
 logger = logging.getLogger("server_plugin.api")
 

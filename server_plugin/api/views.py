@@ -7,10 +7,11 @@ import uuid
 from django.db.models import Count
 from django.utils import timezone
 
-from .. import access, checkouts, feed, push, review, schema, wire
+from .. import access, checkouts, feed, push, review, schema
 from ..conf import setting
 from ..errors import bad_request, forbidden, not_found
 from ..models import TrackedRow
+from ..protocol import wire
 from ..registry import REFERENCE_KEY, get_registry
 from .endpoint import endpoint, int_param, json_body
 

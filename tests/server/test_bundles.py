@@ -18,11 +18,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from server_plugin import bundle_format, bundles
-from server_plugin.bundle_format import BundleError
+from server_plugin import bundles
 from server_plugin.demo.news.models import Article
 from server_plugin.errors import ApiError
 from server_plugin.models import ChangeReceipt, Checkout, Device, hash_token
+from server_plugin.protocol import bundle_format
+from server_plugin.protocol.bundle_format import BundleError
 
 from .conftest import Api, article_in, version_of
 

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.test import override_settings
 
-from server_plugin import hlc
 from server_plugin.demo.news.models import Article
 from server_plugin.models import RecordFlag, RecordVersion, ReviewItem
+from server_plugin.protocol import hlc
 
 from .conftest import article_in, pulled, update, version_of
 

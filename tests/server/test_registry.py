@@ -8,8 +8,8 @@ import re
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from server_plugin import merge, wire
 from server_plugin.demo.news.models import Article, Author, Photo, Section, Tag
+from server_plugin.protocol import merge, wire
 from server_plugin.registry import REFERENCE_KEY, build_registry
 
 DEMO = {

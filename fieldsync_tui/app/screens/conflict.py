@@ -24,7 +24,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TextArea
 
-from server_plugin import merge
+from server_plugin.protocol import merge
 
 from ...store.models import Account, Category, Record
 from ...store.schema import FieldError, FieldSchema, Schema

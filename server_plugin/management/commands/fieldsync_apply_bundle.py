@@ -12,8 +12,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...bundle_format import SUFFIX, BundleError
 from ...bundles import AnswersRequest, apply_changes, make_answers, read_changes
+from ...protocol.bundle_format import SUFFIX, BundleError
 from ._files import write_atomically
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...bundle_format import BundleError
 from ...bundles import export_category
 from ...errors import ApiError
 from ...models import Device
+from ...protocol.bundle_format import BundleError
 from ._files import write_atomically
 
 
