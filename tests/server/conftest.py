@@ -19,6 +19,8 @@ from django.test import Client
 from server_plugin.demo.news.models import Article, Section
 from server_plugin.models import TrackedRow
 
+from .museum import museum, museum_editor, museum_editor2, museum_settings, valley  # noqa: F401
+
 API = "/fieldsync/v1"
 
 

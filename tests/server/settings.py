@@ -10,6 +10,11 @@ import tempfile
 os.environ.setdefault("FIELDSYNC_DEMO_DATA_DIR", tempfile.mkdtemp(prefix="fieldsync-test-site-"))
 
 from server_plugin.demo.settings import *  # noqa: E402,F403
+from server_plugin.demo.settings import INSTALLED_APPS  # noqa: E402
+
+# The museum's tables exist in the test database too; its tests switch FIELDSYNC
+# to the museum's (tests/server/museum.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.museum_site"]
 
 if os.environ.get("FIELDSYNC_TEST_DB") == "postgres":
     DATABASES = {

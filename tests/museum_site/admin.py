@@ -1,0 +1,16 @@
+from django.contrib import admin
+
+from server_plugin.admin import SyncHistoryMixin
+
+from .models import Artefact, Expedition, Material, Note, Painting, Person, Trench
+
+
+@admin.register(Artefact)
+class ArtefactAdmin(SyncHistoryMixin, admin.ModelAdmin):
+    list_display = ["title", "trench", "condition", "status", "catalogue_code"]
+    list_filter = ["trench__expedition", "condition", "status"]
+    search_fields = ["title", "description"]
+    filter_horizontal = ["materials"]
+
+
+admin.site.register([Expedition, Trench, Painting, Note, Person, Material])
