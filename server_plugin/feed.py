@@ -9,12 +9,46 @@ never with the size of the category.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 
 from .access import has_model_permission
 from .models import TrackedRow
 from .registry import SyncedModel, get_registry
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A row as the database holds it now, and its values as the wire carries them."""
+
+    instance: models.Model
+    pk: object  # as the wire carries it
+    values: dict
+
+
+def stored_records(
+    synced: SyncedModel, pks: Iterable, *, with_category: bool = False
+) -> dict[str, StoredRecord]:
+    """str(pk) -> the row as stored, for rows of one model: one query (and one
+    per many-to-many field), whatever the number of rows.
+
+    The feed and the answers to a push read rows through here, so an editor
+    who pushed holds exactly what the others pull. `with_category` joins the
+    foreign keys of the category path, so finding each row's category costs
+    no further query.
+    """
+    queryset = synced.model._default_manager.filter(pk__in=list(pks))
+    hops = (synced.category_path or "").split("__")[:-1]
+    if with_category and hops:
+        queryset = queryset.select_related("__".join(hops))
+    instances = list(queryset)
+    return {
+        str(item["pk"]): StoredRecord(instance, item["pk"], item["fields"])
+        for instance, item in zip(instances, synced.serialize(instances), strict=True)
+    }
 
 
 def read_feed(user, category_key: str, since: int, limit: int, count: bool = False) -> dict:
@@ -37,20 +71,18 @@ def read_feed(user, category_key: str, since: int, limit: int, count: bool = Fal
     for ct_id, pk, _version, deleted, _position in rows:
         if not deleted and models_by_ct[ct_id] is not None:
             live_pks[ct_id].append(pk)
-    serialized: dict[tuple[int, str], dict] = {}
+    serialized: dict[tuple[int, str], StoredRecord] = {}
     for ct_id, pks in live_pks.items():
-        synced = models_by_ct[ct_id]
-        queryset = synced.model._default_manager.filter(pk__in=pks)
-        for item in synced.serialize(queryset):
-            serialized[(ct_id, str(item["pk"]))] = item
+        for pk, record in stored_records(models_by_ct[ct_id], pks).items():
+            serialized[(ct_id, pk)] = record
 
     changes = []
     for ct_id, pk, version, _deleted, _position in rows:
         synced = models_by_ct[ct_id]
         if synced is None:
             continue
-        item = serialized.get((ct_id, pk))
-        if item is None:  # a tombstone, or a row deleted without signals
+        record = serialized.get((ct_id, pk))
+        if record is None:  # a tombstone, or a row deleted without signals
             changes.append(
                 {
                     "model": synced.label,
@@ -63,9 +95,9 @@ def read_feed(user, category_key: str, since: int, limit: int, count: bool = Fal
             changes.append(
                 {
                     "model": synced.label,
-                    "pk": item["pk"],
+                    "pk": record.pk,
                     "version": version,
-                    "fields": item["fields"],
+                    "fields": record.values,
                 }
             )
     answer = {

@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 
-from . import history, policies
+from . import feed, history, policies
 from .access import may_see_category, require_model_permission
 from .bulk import update_rows
 from .checkouts import require_checkout
@@ -191,22 +191,33 @@ class _Batch:
         )
 
     def _complete_written(self) -> None:
-        """Versions and values of everything written, once, for the whole batch."""
+        """Versions and values of everything written, for the whole batch.
+
+        The values are read back from the database once the batch's writes
+        are tracked, not taken from the instances saved: the host's own
+        signals, a custom ``save()`` or the database may have written more,
+        and the pushing editor must hold what every other editor pulls.
+        """
         versions = self.collector.flush() if self.collector is not None else {}
         by_model: dict = {}
         for _result, synced, instance in self.written:
             if instance is not None:
-                by_model.setdefault(synced, []).append(instance)
-        values = {}
-        for synced, instances in by_model.items():
-            for item in synced.serialize(instances):
-                values[(synced.label, str(item["pk"]))] = item["fields"]
+                by_model.setdefault(synced, set()).add(instance.pk)
+        stored = {}
+        for synced, pks in by_model.items():
+            for pk, record in feed.stored_records(synced, pks, with_category=True).items():
+                stored[(synced.label, pk)] = record
         for result, synced, instance in self.written:
             key = (synced.label, str(result.pk))
             result.version = versions.get(key, result.version)
-            if instance is not None:
-                result.values = values.get(key)
-                result.category = synced.category_key_of(instance)
+            if instance is None:
+                continue
+            record = stored.get(key)
+            if record is None:  # what the save set off deleted it
+                result.values, result.category, result.deleted = None, None, True
+            else:
+                result.values = record.values
+                result.category = synced.category_key_of(record.instance)
 
     # -- what the batch knows of the records it touches ----------------------
 

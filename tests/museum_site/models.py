@@ -100,7 +100,7 @@ class Artefact(models.Model):
     pieces = models.PositiveSmallIntegerField(default=1, validators=[MaxValueValidator(500)])
     inventory_number = models.BigIntegerField(null=True, blank=True)
     fragile = models.BooleanField(default=False)
-    on_display = models.BooleanField(null=True)
+    on_display = models.BooleanField(null=True, blank=True)
     found_on = models.DateField(null=True, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     opens_at = models.TimeField(null=True, blank=True)
