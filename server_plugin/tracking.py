@@ -339,6 +339,7 @@ def _on_pre_save(sender, instance, using=None, **kwargs) -> None:
 
 def _on_pre_delete(sender, instance, using=None, **kwargs) -> None:
     _lock_before_write(instance, using, new_key=False)
+    _note_rows_changed_by_delete(instance)
 
 
 def _on_save(sender, instance, **kwargs) -> None:
@@ -347,6 +348,99 @@ def _on_save(sender, instance, **kwargs) -> None:
 
 def _on_delete(sender, instance, **kwargs) -> None:
     _record(instance, deleted=True)
+    _record_rows_changed_by_delete(instance)
+
+
+# -- rows a delete changes without a signal ------------------------------------
+
+# on_delete handlers that leave the pointing rows alone or delete them (which
+# sends post_delete); any other (SET_NULL, SET_DEFAULT, SET(...), a site's own)
+# changes them with QuerySet.update(), which sends nothing.
+_NO_ROW_CHANGE = (models.CASCADE, models.PROTECT, models.RESTRICT, models.DO_NOTHING)
+
+_relations_cache: dict = {"registry": None, "by_model": {}}
+
+
+@dataclass(frozen=True)
+class _Pointing:
+    """A relation through which deleting a row changes a synced row silently."""
+
+    synced: SyncedModel
+    field_name: str  # a foreign key with a SET_* on_delete, or a many-to-many
+
+
+def _relations_changed_by_deleting(model: type[models.Model]) -> tuple[_Pointing, ...]:
+    """The synced models' relations to `model` whose rows a delete of `model`
+    changes silently, per model, cached for the registry in force."""
+    registry = get_registry()
+    if _relations_cache["registry"] is not registry:
+        _relations_cache.update(registry=registry, by_model={})
+    cached = _relations_cache["by_model"]
+    concrete = model._meta.concrete_model
+    if concrete not in cached:
+        found = []
+        for synced in registry.models.values():
+            for field in synced.model._meta.get_fields():
+                if not field.is_relation or field.auto_created or field.related_model is None:
+                    continue
+                if field.related_model._meta.concrete_model is not concrete:
+                    continue
+                many = field.many_to_many and field.concrete
+                set_on_delete = field.many_to_one and field.remote_field.on_delete not in (
+                    _NO_ROW_CHANGE
+                )
+                if many or set_on_delete:
+                    found.append(_Pointing(synced, field.name))
+        cached[concrete] = tuple(found)
+    return cached[concrete]
+
+
+def _own_rows(synced: SyncedModel) -> models.QuerySet:
+    """The rows tracked as `synced`: a row of a multi-table child that is
+    registered itself is tracked as the child (its save signals the child)."""
+    rows = synced.model._default_manager.all()
+    for other in get_registry().models.values():
+        if synced.model in other.model._meta.parents:
+            rows = rows.exclude(pk__in=other.model._default_manager.values("pk"))
+    return rows
+
+
+def _note_rows_changed_by_delete(instance: models.Model) -> None:
+    """Before a delete: which synced rows point at `instance` through a relation
+    the delete changes with ``QuerySet.update()`` (or a many-to-many row it
+    drops). Their feeds are locked now, before Django writes them."""
+    relations = _relations_changed_by_deleting(type(instance))
+    if not relations or instance.pk is None:
+        return
+    noted = []
+    for pointing in relations:
+        rows = _own_rows(pointing.synced).filter(**{pointing.field_name: instance})
+        pks = list(rows.values_list("pk", flat=True))
+        if pks:
+            noted.append((pointing.synced, pks))
+    if not noted:
+        return
+    instance._fieldsync_changed_by_delete = noted
+    if transaction.get_connection(instance._state.db).in_atomic_block:
+        keys = set()
+        for synced, pks in noted:
+            content_type = ContentType.objects.get_for_model(synced.model)
+            for chunk in _chunks([str(pk) for pk in pks], _LOOKUP_CHUNK):
+                rows = TrackedRow.objects.filter(
+                    content_type=content_type, object_pk__in=chunk, deleted=False
+                )
+                keys.update(rows.values_list("category_key", flat=True))
+        lock_feeds(keys)
+
+
+def _record_rows_changed_by_delete(instance: models.Model) -> None:
+    """After a delete: track the rows it changed, as they are now (a row also
+    deleted by the same cascade is gone and left to its own tombstone)."""
+    noted = instance.__dict__.pop("_fieldsync_changed_by_delete", None)
+    for synced, pks in noted or ():
+        for chunk in _chunks(pks, _LOOKUP_CHUNK):
+            for row in synced.model._default_manager.filter(pk__in=chunk):
+                _record(row, deleted=False)
 
 
 def _on_m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
