@@ -28,8 +28,17 @@ class SyncHistoryMixin:
         }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=None):
+        # Django 6.1 asks once per place actions are shown (the change list or
+        # a change form) and deprecates an override without `action_location`;
+        # 5.2 asks only for the change list, without it. The flags are bulk
+        # actions of the change list.
+        if action_location is None:
+            actions = super().get_actions(request)
+        else:
+            actions = super().get_actions(request, action_location=action_location)
+            if action_location.name != "CHANGE_LIST":
+                return actions
         for name, policy, text in (
             ("fieldsync_flag_direct", RecordFlag.DIRECT, "Take offline updates directly"),
             ("fieldsync_flag_review", RecordFlag.REVIEW, "Send offline updates to review"),
