@@ -148,17 +148,19 @@ def track(
             continue
         key = None if deleted else synced.category_key_of(instance)
         targets[synced][str(instance.pk)] = key
-    return _track_targets(targets, authors)
+    return track_targets(targets, authors)
 
 
 def _track_deleted(rows: Iterable[tuple[SyncedModel, str]], authors: dict | None = None) -> dict:
     targets: dict[SyncedModel, dict[str, str | None]] = defaultdict(dict)
     for synced, pk in rows:
         targets[synced][pk] = None
-    return _track_targets(targets, authors)
+    return track_targets(targets, authors)
 
 
-def _track_targets(targets: dict[SyncedModel, dict[str, str | None]], authors=None) -> dict:
+def track_targets(targets: dict[SyncedModel, dict[str, str | None]], authors=None) -> dict:
+    """Track rows known by key: synced model -> {str(pk): category key, None when
+    the row is gone or in no category (its live entries become tombstones)}."""
     versions: dict = {}
     if not targets:
         return versions
@@ -395,7 +397,7 @@ def _relations_changed_by_deleting(model: type[models.Model]) -> tuple[_Pointing
     return cached[concrete]
 
 
-def _own_rows(synced: SyncedModel) -> models.QuerySet:
+def own_rows(synced: SyncedModel) -> models.QuerySet:
     """The rows tracked as `synced`: a row of a multi-table child that is
     registered itself is tracked as the child (its save signals the child)."""
     rows = synced.model._default_manager.all()
@@ -414,7 +416,7 @@ def _note_rows_changed_by_delete(instance: models.Model) -> None:
         return
     noted = []
     for pointing in relations:
-        rows = _own_rows(pointing.synced).filter(**{pointing.field_name: instance})
+        rows = own_rows(pointing.synced).filter(**{pointing.field_name: instance})
         pks = list(rows.values_list("pk", flat=True))
         if pks:
             noted.append((pointing.synced, pks))
