@@ -9,7 +9,7 @@ never with the size of the category.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -51,21 +51,44 @@ def stored_records(
     }
 
 
-def read_feed(user, category_key: str, since: int, limit: int, count: bool = False) -> dict:
+def read_feed(
+    user,
+    category_key: str,
+    since: int,
+    limit: int,
+    count: bool = False,
+    models: Collection[SyncedModel] | None = None,
+) -> dict:
+    """A page of a feed after `since`, as the user may read it.
+
+    Entries of models the user may not view are left out, and the answer's
+    ``withheld`` names those models: the cursor moves past them. `models`
+    restricts the page to those models' entries, so a client whose rights
+    widened fetches what it was not given, from position 0, without
+    reading the rest again.
+    """
+    entries = TrackedRow.objects.filter(category_key=category_key, position__gt=since)
+    if models is not None:
+        entries = entries.filter(
+            content_type__in=[ContentType.objects.get_for_model(m.model) for m in models]
+        )
     rows = list(
-        TrackedRow.objects.filter(category_key=category_key, position__gt=since)
-        .order_by("position")
-        .values_list("content_type_id", "object_pk", "version", "deleted", "position")[: limit + 1]
+        entries.order_by("position").values_list(
+            "content_type_id", "object_pk", "version", "deleted", "position"
+        )[: limit + 1]
     )
     more = len(rows) > limit
     rows = rows[:limit]
 
     registry = get_registry()
     models_by_ct: dict[int, SyncedModel | None] = {}
+    withheld: set[str] = set()
     for ct_id in {row[0] for row in rows}:
         synced = registry.for_model(ContentType.objects.get_for_id(ct_id).model_class())
         readable = synced is not None and has_model_permission(user, synced, "view")
         models_by_ct[ct_id] = synced if readable else None
+        if synced is not None and not readable:
+            withheld.add(synced.label)
 
     live_pks: dict[int, list[str]] = defaultdict(list)
     for ct_id, pk, _version, deleted, _position in rows:
@@ -105,8 +128,8 @@ def read_feed(user, category_key: str, since: int, limit: int, count: bool = Fal
         "cursor": rows[-1][4] if rows else since,
         "more": more,
     }
+    if withheld:
+        answer["withheld"] = sorted(withheld)
     if count:
-        answer["remaining"] = TrackedRow.objects.filter(
-            category_key=category_key, position__gt=since
-        ).count()
+        answer["remaining"] = entries.count()
     return answer

@@ -152,6 +152,7 @@ class SyncEngine:
 
     def refresh_schema(self) -> Schema:
         data = self.transport.schema()
+        data = self._with_models_to_pull_again(data)
         Account.objects.update(schema=data, online=True)
         return Schema(data)
 
@@ -260,10 +261,54 @@ class SyncEngine:
     def _pull(self, category: Category | None, label: str) -> Counter:
         schema = self.schema
         account = self.account
-        cursor = category.cursor if category else account.reference_cursor
         key = category.key if category else None
         with _relaxed_durability():
-            return self._pull_pages(category, label, schema, cursor, key)
+            counts = self._pull_again(category, label, schema)
+            cursor = category.cursor if category else account.reference_cursor
+            return counts + self._pull_pages(category, label, schema, cursor, key)
+
+    # -- rights that widened: rows the feed withheld, fetched from position 0 ----
+
+    def _with_models_to_pull_again(self, data: dict) -> dict:
+        """The new schema, noting which feeds must read which models again from 0:
+        the models it gained, whose entries the cursors passed while they were
+        withheld. Saved with the schema, so a crash before they are read loses
+        nothing; each feed's note is cleared once it has read them."""
+        account = Account.objects.first()
+        if account is None or not account.schema:
+            return data  # the first schema: every feed is still at position 0
+        cursors = dict(
+            Category.objects.filter(checked_out=True, cursor__gt=0).values_list("key", "cursor")
+        )
+        if account.reference_cursor:
+            cursors[REFERENCE_FEED] = account.reference_cursor
+        return models_to_pull_again(account.schema, data, cursors)
+
+    def _pull_again(self, category: Category | None, label: str, schema: Schema) -> Counter:
+        """Read the models this feed withheld from this device before, from position 0
+        up to its cursor, without moving the cursor; then clear the note."""
+        counts: Counter = Counter()
+        feed = category.key if category else REFERENCE_FEED
+        account = self.account
+        models = (account.schema.get(PULL_AGAIN) or {}).get(feed)
+        if not models:
+            return counts
+        cursor = category.cursor if category else account.reference_cursor
+        since = 0
+        while since < cursor:
+            page = self.transport.changes(category.key if category else None, since, PULL_PAGE,
+                                          models=models)  # fmt: skip
+            with transaction.atomic():
+                counts.update(apply_feed_page(schema, category, page))
+            since = page["cursor"]
+            self.progress(Progress("pull", label, sum(counts.values()), None))
+            if not page["more"]:
+                break
+        with transaction.atomic():
+            stored = Account.objects.select_for_update().get(pk=account.pk).schema
+            left = {k: v for k, v in (stored.get(PULL_AGAIN) or {}).items() if k != feed}
+            Account.objects.filter(pk=account.pk).update(schema={**stored, PULL_AGAIN: left})
+        return counts
 
     def _pull_pages(self, category, label: str, schema, cursor: int, key) -> Counter:
         counts: Counter = Counter()
@@ -376,6 +421,30 @@ class SyncEngine:
         blocked.add(key)
         if report is not None:
             report.problems.append(refused.detail)
+
+
+PULL_AGAIN = "pull_again"  # in the stored schema: feed -> models to read again from 0
+REFERENCE_FEED = ""  # the reference feed's name there
+
+
+def models_to_pull_again(old: dict, new: dict, cursors: dict[str, int]) -> dict:
+    """`new` (a schema from the server) with the note of what to read again.
+
+    Models in `new` but not in `old` are ones this device may now view; the
+    feeds whose cursors moved (`cursors`: feed -> cursor, the reference feed
+    named by REFERENCE_FEED) passed their entries while they were withheld,
+    so each such feed must read them again from position 0. Notes left from
+    an earlier schema stay, minus models no longer in `new`.
+    """
+    labels = {m["label"]: bool(m.get("reference")) for m in new.get("models", ())}
+    known = {m["label"] for m in old.get("models", ())}
+    gained = {label for label in labels if label not in known}
+    notes = {feed: set(models) for feed, models in (old.get(PULL_AGAIN) or {}).items()}
+    for feed in cursors:
+        wanted = {label for label in gained if labels[label] == (feed == REFERENCE_FEED)}
+        notes.setdefault(feed, set()).update(wanted)
+    kept = {feed: sorted(m for m in models if m in labels) for feed, models in notes.items()}
+    return {**new, PULL_AGAIN: {feed: models for feed, models in kept.items() if models}}
 
 
 def next_round(blocked: frozenset | set = frozenset()) -> list[PendingChange]:

@@ -143,11 +143,16 @@ class Transport:
             raise Refused(response.status_code, data if isinstance(data, dict) else {})
         raise TransportError(f"{self.base} answered something that is not a bundle")
 
-    def changes(self, key: str | None, since: int, limit: int, count: bool = False) -> dict:
+    def changes(
+        self, key: str | None, since: int, limit: int, count: bool = False, models=None
+    ) -> dict:
+        """A page of a feed; `models` (labels) restricts it to those models' entries."""
         path = "reference/changes" if key is None else f"categories/{key}/changes"
         params = {"since": since, "limit": limit}
         if count:
             params["count"] = 1
+        if models:
+            params["models"] = ",".join(models)
         return self.request("GET", path, params=params)
 
     def push(self, changes: list[dict]) -> list[dict]:

@@ -112,7 +112,30 @@ def _feed_page(request, key: str) -> dict:
     since = int_param(request, "since", 0)
     limit = int_param(request, "limit", setting("PULL_LIMIT"), setting("MAX_PULL_LIMIT")) or 1
     count = request.GET.get("count") in ("1", "true", "yes")
-    return feed.read_feed(request.device.user, key, since, limit, count)
+    models = _feed_models(request, reference=key == REFERENCE_KEY)
+    return feed.read_feed(request.device.user, key, since, limit, count, models)
+
+
+def _feed_models(request, *, reference: bool):
+    """The synced models named by ``models=a.b,c.d`` (None when not given); each
+    must be one this feed carries."""
+    raw = request.GET.get("models")
+    if raw is None:
+        return None
+    labels = [label.strip().lower() for label in raw.split(",") if label.strip()]
+    if not labels:
+        raise bad_request("'models' must name at least one model, e.g. news.photo.", where="models")
+    registry = get_registry()
+    chosen = []
+    for label in labels:
+        synced = registry.get(label)
+        if synced is None:
+            raise bad_request(f"unknown model {label!r}", where="models")
+        if synced.is_reference != reference:
+            feed_name = "the reference feed" if synced.is_reference else "category feeds"
+            raise bad_request(f"{label} is not in this feed but in {feed_name}", where="models")
+        chosen.append(synced)
+    return chosen
 
 
 @endpoint("GET")
