@@ -38,4 +38,15 @@ def check_fieldsync_settings(app_configs, **kwargs):
                     id="fieldsync.E002",
                 )
             )
+    errors.extend(_refused_models())
     return errors
+
+
+def _refused_models() -> list:
+    """Registered models that cannot sync (shapes.py): each named, with the way out."""
+    from .registry import get_registry
+
+    return [
+        checks.Error(refusal.reason, hint=refusal.hint, id=refusal.id)
+        for refusal in get_registry().refused
+    ]

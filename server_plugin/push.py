@@ -18,12 +18,15 @@ whole batch back: a 4xx, and nothing written.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
+from django.utils import timezone
 
 from . import feed, history, policies
 from .access import may_see_category, require_model_permission
@@ -32,22 +35,11 @@ from .checkouts import require_checkout
 from .errors import ApiError, bad_request, forbidden
 from .models import ChangeReceipt, Device, RecordFlag, RecordVersion, ReviewItem, TrackedRow
 from .protocol import merge, wire
+from .protocol.fields import FieldValueError
 from .registry import REFERENCE_KEY, SyncedModel, get_registry
 from .tracking import acting_as, collecting, current_author, feeds_locked_here, lock_feeds
 
 _DEADLOCK_RETRIES = 3
-
-# JSON types a field accepts on the wire, by Django's internal type.
-_STRING_TYPES = {
-    "CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField",
-    "GenericIPAddressField", "IPAddressField", "FileField", "ImageField",
-    "DateField", "DateTimeField", "TimeField", "DurationField", "UUIDField",
-}  # fmt: skip
-_INTEGER_TYPES = {
-    "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
-    "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField", "BigAutoField",
-    "SmallAutoField",
-}  # fmt: skip
 
 
 def push(device: Device, changes: list[wire.Change], reviewer=None) -> list[dict]:
@@ -438,7 +430,7 @@ class _Batch:
         if change.base_version == version:
             return _Outcome(wire.APPLIED, instance, values)
         theirs = self._known_of(synced).theirs[str(pk)]
-        merged = merge.three_way_merge(change.base_values, values, theirs, synced.merge_kinds())
+        merged = merge.three_way_merge(change.base_values, values, theirs, synced.types)
         if merged.clean:
             return _Outcome(wire.MERGED, instance, merged.values)
         decision = policies.decide(self._policy(synced, pk), change, self._live_row(synced, pk))
@@ -449,7 +441,10 @@ class _Batch:
             wire.MERGED, instance, policies.resolved_values(decision, merged), note=decision.note
         )
         if decision.winner == policies.THEIRS:
-            outcome.lost = {**theirs, **merge.changed_fields(change.base_values, values, {})}
+            outcome.lost = {
+                **theirs,
+                **merge.changed_fields(change.base_values, values, synced.types),
+            }
         return outcome
 
     def _delete(self, synced: SyncedModel, pk, change: wire.Change) -> _Outcome:
@@ -609,30 +604,29 @@ class _Batch:
 def assign_values(synced: SyncedModel, instance: models.Model, values: dict) -> dict:
     """Set wire values on an instance; returns the many-to-many ids to set after saving.
 
-    Raises FieldErrors naming each field that cannot take its value. Shared
-    by pushes, review decisions and restores, so all convert values alike.
+    Each value is read by its row of the field table first (its JSON type and
+    format: a datetime without an offset is refused, a decimal stays exact),
+    then by the Django field. Raises FieldErrors naming each field that cannot
+    take its value. Shared by pushes, review decisions and restores, so all
+    convert values alike.
     """
     errors: dict[str, list[str]] = {}
     m2m: dict[str, list] = {}
     for name, value in values.items():
         field = synced.field(name)
-        type_error = _json_type_error(field, value)
-        if type_error:
-            errors[name] = [type_error]
-            continue
         try:
+            read = synced.types[name].check(value)
             if field.many_to_many:
-                target_pk = field.related_model._meta.pk
-                ids = [target_pk.to_python(v) for v in value]
-                found = field.related_model._default_manager.filter(pk__in=ids).count()
-                if found != len(set(ids)):
-                    raise ValidationError("refers to a record that does not exist")
-                m2m[name] = ids
+                m2m[name] = _existing_keys(field, read or [])
             elif field.is_relation:
-                converted = None if value is None else field.target_field.to_python(value)
+                converted = None if read is None else field.target_field.to_python(read)
                 setattr(instance, field.attname, converted)
+            elif isinstance(field, models.FileField):
+                _keep_file_name(field, instance, read)
             else:
-                setattr(instance, field.attname, field.to_python(value))
+                setattr(instance, field.attname, field.to_python(_for_site(field, read)))
+        except FieldValueError as error:
+            errors[name] = [str(error)]
         except ValidationError as error:
             errors[name] = list(error.messages)
     if errors:
@@ -640,36 +634,30 @@ def assign_values(synced: SyncedModel, instance: models.Model, values: dict) -> 
     return m2m
 
 
-def _json_type_error(field: models.Field, value) -> str | None:
-    if value is None:  # whether null is allowed is full_clean()'s call
-        return "expected a list of ids" if field.many_to_many else None
-    kind = field.get_internal_type()
-    if field.many_to_many:
-        ok = isinstance(value, list) and all(
-            isinstance(v, (str, int)) and not isinstance(v, bool) for v in value
-        )
-        return None if ok else "expected a list of ids"
-    if field.is_relation:
-        ok = isinstance(value, (str, int)) and not isinstance(value, bool)
-        return None if ok else "expected an id (a string or an integer)"
-    if kind in _STRING_TYPES and not isinstance(value, str):
-        return f"expected a string, got {_json_kind(value)}"
-    if kind in _INTEGER_TYPES and (not isinstance(value, int) or isinstance(value, bool)):
-        return f"expected an integer, got {_json_kind(value)}"
-    if kind == "BooleanField" and not isinstance(value, bool):
-        return f"expected true or false, got {_json_kind(value)}"
-    if kind == "FloatField" and (not isinstance(value, (int, float)) or isinstance(value, bool)):
-        return f"expected a number, got {_json_kind(value)}"
-    if kind == "DecimalField" and (
-        not isinstance(value, (int, float, str)) or isinstance(value, bool)
-    ):
-        return f"expected a decimal number, got {_json_kind(value)}"
-    return None
+def _existing_keys(field: models.ManyToManyField, keys: list) -> list:
+    target_pk = field.related_model._meta.pk
+    ids = [target_pk.to_python(key) for key in keys]
+    found = field.related_model._default_manager.filter(pk__in=ids).count()
+    if found != len(set(ids)):
+        raise ValidationError("refers to a record that does not exist")
+    return ids
 
 
-def _json_kind(value) -> str:
-    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
-    return kinds.get(type(value), "a list" if isinstance(value, list) else "an object")
+def _keep_file_name(field: models.FileField, instance: models.Model, name) -> None:
+    """File content does not sync yet: a client may keep a file or send none, not
+    name another one (a path it typed would be stored as given)."""
+    current = getattr(instance, field.attname).name or ""
+    if (name or "") not in (current, ""):
+        raise ValidationError("files cannot be attached from a client yet; this field is kept")
+    if not name and current and not instance._state.adding:
+        raise ValidationError("files cannot be removed from a client yet; this field is kept")
+
+
+def _for_site(field: models.Field, value):
+    """An instant as the site stores it: naive in its own time zone when USE_TZ is off."""
+    if isinstance(value, datetime.datetime) and not settings.USE_TZ and timezone.is_aware(value):
+        return timezone.make_naive(value)
+    return value
 
 
 def _error_dict(error: ValidationError) -> dict:

@@ -16,23 +16,24 @@ setting, instead of failing on the first sync. Options per model::
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from django.apps import apps
-from django.core import serializers
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import setting_changed
 from django.db import models
+from django.utils import timezone
 
 from .conf import fieldsync_settings
-from .protocol import merge, wire
+from .protocol import fields as field_table
+from .protocol import wire
+from .shapes import Refusal, refusals
 
 REFERENCE_KEY = ""  # the category key of reference data's feed in the side table
 
-_TEXT_TYPES = ("TextField",)
+_AUTO_TYPES = ("AutoField", "BigAutoField", "SmallAutoField")
 _MODEL_OPTIONS = {"category", "fields", "exclude", "policy", "writable", "display_field"}
 
 
@@ -56,11 +57,7 @@ class SyncedModel:
 
     @property
     def integer_pk(self) -> bool:
-        return self.model._meta.pk.get_internal_type() in (
-            "AutoField",
-            "BigAutoField",
-            "SmallAutoField",
-        )
+        return key_field(self.model._meta.pk).get_internal_type() in _AUTO_TYPES
 
     def field(self, name: str) -> models.Field | None:
         for candidate in self.fields:
@@ -68,17 +65,14 @@ class SyncedModel:
                 return candidate
         return None
 
-    def merge_kinds(self) -> dict[str, str]:
-        """How merge.py treats each field: text merged by sentence, sets by member."""
-        kinds = {}
-        for f in self.fields:
-            if f.many_to_many:
-                kinds[f.name] = merge.SET
-            elif f.get_internal_type() in _TEXT_TYPES:
-                kinds[f.name] = merge.TEXT
-            else:
-                kinds[f.name] = merge.VALUE
-        return kinds
+    @property
+    def types(self) -> dict[str, field_table.FieldType]:
+        """Each synced field's row of the field table: its wire form, comparison, merge."""
+        return _types_of(self)
+
+    @property
+    def pk_type(self) -> field_table.FieldType:
+        return field_type_of(self.model._meta.pk)
 
     def category_key_of(self, instance: models.Model, m2m: dict | None = None) -> str | None:
         """The feed this row belongs to now; None when its category path is empty.
@@ -109,28 +103,80 @@ class SyncedModel:
         return None if value is None else str(value)
 
     def serialize(self, instances) -> list[dict]:
-        """Instances as the wire carries them: Django's serializer, in JSON form.
+        """Instances as the wire carries them, each value written by its field type.
 
-        Many-to-many values are read for all instances in one query per field
-        (the serializer would build a queryset per instance and field), as
-        sorted lists of keys.
+        Inherited fields (multi-table inheritance) are read like local ones.
+        Many-to-many values are read for all instances in one query per field,
+        as sorted lists of keys.
         """
         instances = list(instances)
-        plain = [f.name for f in self.fields if not f.many_to_many]
-        data = serializers.serialize("python", instances, fields=plain)
+        writers = [(f.name, _wire_writer(f, self.types[f.name])) for f in self.fields
+                   if not f.many_to_many]  # fmt: skip
+        data = [
+            {
+                "model": self.label,
+                "pk": self.wire_pk(obj.pk),
+                "fields": {name: write(obj) for name, write in writers},
+            }
+            for obj in instances
+        ]
         for field in self.fields:
             if field.many_to_many:
                 keys = _m2m_keys(field, [obj.pk for obj in instances])
+                write = self.types[field.name].to_wire
                 for item, obj in zip(data, instances, strict=True):
-                    item["fields"][field.name] = keys.get(obj.pk, [])
-        return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+                    item["fields"][field.name] = write(keys.get(obj.pk, []))
+        return data
 
     def wire_pk(self, pk):
         """A primary key as JSON carries it: integers stay integers, UUIDs become strings."""
-        return json.loads(json.dumps(pk, cls=DjangoJSONEncoder))
+        return self.pk_type.to_wire(pk)
 
     def values_of(self, instance: models.Model) -> dict:
         return self.serialize([instance])[0]["fields"]
+
+
+def key_field(field: models.Field) -> models.Field:
+    """The plain field a key really is: a relation (a child's parent link, a
+    foreign key) is the field it points at, followed to the end."""
+    while field.is_relation:
+        field = field.target_field if not field.many_to_many else field.related_model._meta.pk
+    return field
+
+
+def field_type_of(field: models.Field) -> field_table.FieldType:
+    """The field table's row for a model field; LookupError if the table has none."""
+    internal_type = field.get_internal_type()
+    if not field.is_relation:
+        return field_table.field_type(internal_type)
+    target = key_field(field)
+    return field_table.type_of(
+        internal_type,
+        target.get_internal_type(),
+        temp_ids=target.get_internal_type() in _AUTO_TYPES,
+    )
+
+
+@cache
+def _types_of(synced: SyncedModel) -> dict[str, field_table.FieldType]:
+    return {f.name: field_type_of(f) for f in synced.fields}
+
+
+def _wire_writer(field: models.Field, field_type: field_table.FieldType):
+    """obj -> the field's wire value. Naive datetimes (a site with USE_TZ off) are
+    read in the site's time zone, so the wire always carries the instant."""
+    value_of = field.value_from_object
+    if isinstance(field, models.DateTimeField) and not settings.USE_TZ:
+
+        def write_naive(obj):
+            value = value_of(obj)
+            if value is not None and timezone.is_naive(value):
+                value = timezone.make_aware(value)
+            return field_type.to_wire(value)
+
+        return write_naive
+    write = field_type.to_wire
+    return lambda obj: write(value_of(obj))
 
 
 def _m2m_keys(field: models.ManyToManyField, pks: list) -> dict:
@@ -153,6 +199,9 @@ def _m2m_keys(field: models.ManyToManyField, pks: list) -> dict:
 class Registry:
     category_model: type[models.Model] | None
     models: dict[str, SyncedModel]
+    # Registered models that cannot sync (shapes.py), left out of `models`;
+    # the system check reports each.
+    refused: tuple[Refusal, ...] = ()
 
     def get(self, label: str) -> SyncedModel | None:
         return self.models.get(label.lower())
@@ -246,6 +295,7 @@ def build_registry(config: dict) -> Registry:
         _model_from_label(category_label, "FIELDSYNC['CATEGORY_MODEL']") if category_label else None
     )
     synced: dict[str, SyncedModel] = {}
+    refused: list[Refusal] = []
     for label, options in (config.get("MODELS") or {}).items():
         options = options or {}
         unknown = set(options) - _MODEL_OPTIONS
@@ -270,6 +320,10 @@ def build_registry(config: dict) -> Registry:
                 f"choose one of {', '.join(wire.POLICIES)}."
             )
         fields = _synced_fields(model, options, label)
+        problems = refusals(label, model, fields)
+        if problems:
+            refused.extend(problems)
+            continue
         display = options.get("display_field")
         if display is not None and display not in {f.name for f in fields}:
             raise ImproperlyConfigured(
@@ -287,7 +341,7 @@ def build_registry(config: dict) -> Registry:
             writable=options.get("writable", bool(path)),
             display_field=display,
         )
-    return Registry(category_model=category_model, models=synced)
+    return Registry(category_model=category_model, models=synced, refused=tuple(refused))
 
 
 @lru_cache(maxsize=1)

@@ -46,7 +46,7 @@ def proposed_merge(item: ReviewItem) -> dict:
     if current is None:
         return dict(item.values)
     synced = _synced(item)
-    merged = merge.three_way_merge(item.base_values, item.values, current, synced.merge_kinds())
+    merged = merge.three_way_merge(item.base_values, item.values, current, synced.types)
     values = {**current, **merged.values}
     for name, conflict in merged.conflicts.items():
         values[name] = conflict.suggestion if conflict.suggestion is not None else conflict.mine

@@ -1,29 +1,103 @@
 """The synced models as a client needs to know them to store records and build forms.
 
 The client never has the central site's code: this description (field
-types, lengths, choices, null/blank, related models, verbose names, the
-primary key's type) is all it learns, so it must be complete enough to
-validate an edit offline the way the server will.
+types, lengths, choices, null/blank, defaults, validators with their
+messages, uniqueness, related models, the primary key's type) is all it
+learns, so it must be complete enough to check an edit offline the way the
+server's ``full_clean()`` will, in Django's own words.
 """
 
 from __future__ import annotations
 
+import datetime
+import uuid
+
+from django.core import validators as django_validators
 from django.db import models
+from django.utils import timezone
+from django.utils.text import capfirst, get_text_list
+from django.utils.translation import gettext
 
 from .access import has_model_permission
 from .protocol import wire
-from .registry import SyncedModel, get_registry
+from .registry import SyncedModel, field_type_of, get_registry, key_field
+
+# Callable defaults a client can make itself (protocol/fields.py CALLABLE_DEFAULTS).
+_CALLABLE_DEFAULTS = {
+    dict: "dict",
+    list: "list",
+    timezone.now: "now",
+    datetime.date.today: "today",
+    uuid.uuid4: "uuid4",
+}
+# Messages of the field's own checks a client repeats offline.
+_FIELD_MESSAGES = ("null", "blank", "invalid_choice")
 
 
-def _jsonable(value):
-    if value is models.NOT_PROVIDED or callable(value):
-        return None
-    if isinstance(value, (str, int, float, bool)) or value is None:
+def describe_validator(validator) -> dict:
+    """A validator as data: its kind, its parameters and its message (Django's words,
+    or the site's own). A validator the client cannot run is named "server": only
+    the central site checks it."""
+    message = str(getattr(validator, "message", "") or "")
+    code = getattr(validator, "code", None)
+    if isinstance(validator, django_validators.DecimalValidator):
+        return {"kind": "decimal", "max_digits": validator.max_digits,
+                "decimal_places": validator.decimal_places}  # fmt: skip
+    if isinstance(validator, django_validators.StepValueValidator):
+        return {"kind": "step_value", "limit_value": _plain(validator.limit_value),
+                "offset": _plain(validator.offset), "message": message}  # fmt: skip
+    limits = (
+        (django_validators.MinValueValidator, "min_value"),
+        (django_validators.MaxValueValidator, "max_value"),
+        (django_validators.MinLengthValidator, "min_length"),
+        (django_validators.MaxLengthValidator, "max_length"),
+    )
+    for cls, kind in limits:
+        if isinstance(validator, cls) and not callable(validator.limit_value):
+            return {"kind": kind, "limit_value": _plain(validator.limit_value), "message": message}
+    if isinstance(validator, django_validators.URLValidator):
+        return {"kind": "url", "schemes": list(validator.schemes), "message": message}
+    if isinstance(validator, django_validators.EmailValidator):
+        return {"kind": "email", "allowlist": list(validator.domain_allowlist), "message": message}
+    if isinstance(validator, django_validators.RegexValidator):
+        return {
+            "kind": "regex",
+            "regex": validator.regex.pattern,
+            "flags": int(validator.regex.flags),
+            "inverse_match": bool(validator.inverse_match),
+            "message": message,
+            "code": code,
+        }
+    if isinstance(validator, django_validators.ProhibitNullCharactersValidator):
+        return {"kind": "no_null_characters", "message": message}
+    name = getattr(validator, "__qualname__", type(validator).__qualname__)
+    return {"kind": "server", "name": f"{getattr(validator, '__module__', '')}.{name}"}
+
+
+def _plain(value):
+    """A validator's limit as JSON: Decimals and dates travel as text."""
+    if isinstance(value, (int, float, str, bool)) or value is None:
         return value
     return str(value)
 
 
-def describe_field(field: models.Field) -> dict:
+def describe_default(field: models.Field) -> dict:
+    """How a new record gets this field's default: ``{"default": value}``, or
+    ``{"default_callable": name}`` for a callable the client knows by name, or
+    "server" (the central site fills it in when the record arrives)."""
+    if not field.has_default():
+        return {}
+    default = field.default
+    if callable(default):
+        return {"default_callable": _CALLABLE_DEFAULTS.get(default, "server")}
+    try:
+        return {"default": field_type_of(field).to_wire(default)}
+    except (LookupError, TypeError, ValueError, AttributeError):
+        return {"default_callable": "server"}
+
+
+def describe_field(model: type[models.Model], field: models.Field) -> dict:
+    field_type = field_type_of(field)
     described = {
         "name": field.name,
         "type": field.get_internal_type(),
@@ -31,25 +105,75 @@ def describe_field(field: models.Field) -> dict:
         "help_text": str(field.help_text or ""),
         "null": bool(field.null),
         "blank": bool(field.blank),
-        "editable": bool(getattr(field, "editable", True)),
+        "editable": bool(getattr(field, "editable", True)) and field_type.kind != "file",
     }
+    # Only what the site added: the client's Django adds each type's own checks
+    # (max_length, decimal places, email, URL, slug...) and messages itself.
+    if field._validators:
+        described["validators"] = [describe_validator(v) for v in field._validators]
+    messages = {
+        key: str(text)
+        for key, text in (field._error_messages or {}).items()
+        if key in _FIELD_MESSAGES
+    }
+    if messages:
+        described["messages"] = messages
     if getattr(field, "max_length", None):
         described["max_length"] = field.max_length
     if field.choices:
         described["choices"] = [
-            [_jsonable(value), str(label)] for value, label in field.flatchoices
+            [field_type.to_wire(value), str(label)] for value, label in field.flatchoices
         ]
     if field.is_relation:
+        target = key_field(field)
         described["related_model"] = field.related_model._meta.label_lower
-        described["related_pk_type"] = field.related_model._meta.pk.get_internal_type()
+        described["related_pk_type"] = target.get_internal_type()  # the key it points at
         described["many"] = bool(field.many_to_many)
+        if not field.many_to_many and not field.target_field.primary_key:
+            described["to_field"] = field.target_field.name  # e.g. ForeignKey(to_field="code")
     if isinstance(field, models.DecimalField):
         described["max_digits"] = field.max_digits
         described["decimal_places"] = field.decimal_places
-    default = _jsonable(getattr(field, "default", models.NOT_PROVIDED))
-    if default is not None:
-        described["default"] = default
+    if isinstance(field, models.GenericIPAddressField):
+        described["protocol"] = field.protocol
+        described["unpack_ipv4"] = field.unpack_ipv4
+    if field.unique and not field.primary_key:
+        described["unique"] = _unique_message(model, [field.name])
+    described.update(describe_default(field))
     return described
+
+
+def _unique_message(model: type[models.Model], names: list[str]) -> str:
+    """Django's own words for a uniqueness clash, as full_clean() would say them."""
+    meta = model._meta
+    if len(names) == 1:
+        field = meta.get_field(names[0])
+        return str(field.error_messages["unique"]) % {
+            "model_name": capfirst(meta.verbose_name),
+            "field_label": capfirst(field.verbose_name),
+        }
+    labels = [capfirst(meta.get_field(name).verbose_name) for name in names]
+    field_labels = get_text_list(labels, gettext("and"))
+    return gettext("%(model_name)s with this %(field_labels)s already exists.") % {
+        "model_name": capfirst(meta.verbose_name),
+        "field_labels": field_labels,
+    }
+
+
+def unique_together(synced: SyncedModel) -> list[dict]:
+    """Field sets that must be unique together, from unique_together and from
+    UniqueConstraints on plain fields (a condition or expressions: server only)."""
+    meta = synced.model._meta
+    sets = [list(names) for names in meta.unique_together]
+    for constraint in meta.total_unique_constraints:
+        if len(constraint.fields) > 1:
+            sets.append(list(constraint.fields))
+    synced_names = set(synced.field_names)
+    return [
+        {"fields": names, "message": _unique_message(synced.model, names)}
+        for names in sets
+        if set(names) <= synced_names
+    ]
 
 
 def describe_model(synced: SyncedModel) -> dict:
@@ -58,13 +182,14 @@ def describe_model(synced: SyncedModel) -> dict:
         "label": synced.label,
         "verbose_name": str(meta.verbose_name),
         "verbose_name_plural": str(meta.verbose_name_plural),
-        "pk": {"name": meta.pk.name, "type": meta.pk.get_internal_type()},
+        "pk": {"name": meta.pk.name, "type": key_field(meta.pk).get_internal_type()},
         "category_path": synced.category_path,
         "reference": synced.is_reference,
         "writable": synced.writable,
         "policy": synced.policy,
         "display_field": synced.display_field,
-        "fields": [describe_field(f) for f in synced.fields],
+        "fields": [describe_field(synced.model, f) for f in synced.fields],
+        **({"unique_together": together} if (together := unique_together(synced)) else {}),
     }
 
 

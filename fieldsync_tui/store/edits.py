@@ -18,7 +18,7 @@ from django.utils import timezone
 from server_plugin.protocol import hlc, wire
 
 from .models import Account, Category, PendingChange, Record
-from .schema import FieldError, ModelSchema, Schema
+from .schema import SERVER_DEFAULT, FieldError, ModelSchema, Schema
 
 
 class EditError(ValueError):
@@ -59,14 +59,44 @@ def _check_references(schema: Schema, field, value) -> None:
     for key in value if isinstance(value, list) else [value]:
         if key is None:
             continue
-        if field.related_model == schema.category_model:
+        if field.related_model == schema.category_model and not field.to_field:
             found = Category.objects.filter(key=str(key)).exists()
         else:
-            found = Record.objects.filter(
-                model=field.related_model, object_pk=str(key), deleted=False
-            ).exists()
+            related = Record.objects.filter(model=field.related_model, deleted=False)
+            if field.to_field:  # ForeignKey(to_field=...): the key is a field of the record
+                related = related.filter(**{f"values__{field.to_field}__exact": key})
+            else:
+                related = related.filter(object_pk=str(key))
+            found = related.exists()
         if not found:
             raise FieldError(f"no {field.related_model} with id {key} here")
+
+
+def _check_unique(model: ModelSchema, values: dict, own_pk: str | None) -> None:
+    """Unique fields and field sets, as far as this store's records tell.
+
+    An empty value is never a clash here: the server's save() may still fill
+    it in (a derived code, say), and only the server sees every record.
+    """
+    others = Record.objects.filter(model=model.label, deleted=False)
+    if own_pk is not None:
+        others = others.exclude(object_pk=own_pk)
+    errors = {}
+    for field in model.fields:
+        value = values.get(field.name)
+        if field.unique and value not in (None, "", []):
+            if others.filter(**{f"values__{field.name}__exact": value}).exists():
+                errors[field.name] = field.unique
+    for together in model.unique_together:
+        names = together["fields"]
+        if any(values.get(name) in (None, "") for name in names):
+            continue
+        lookup = {f"values__{name}__exact": values[name] for name in names}
+        if others.filter(**lookup).exists():
+            errors.setdefault(names[0], together["message"])
+    if errors:
+        name, message = next(iter(errors.items()))
+        raise EditError(message, errors)
 
 
 def category_of(schema: Schema, model: ModelSchema, values: dict) -> str | None:
@@ -149,6 +179,7 @@ def update_record(
         if record.conflicted:
             raise EditError(f"{record} has an unresolved conflict; resolve it first")
         values = {**record.values, **changes}
+        _check_unique(model, values, record.object_pk)
         new_key = category_of(schema, model, values)
         _require_checked_out(record.category_key, model)
         if new_key != record.category_key:
@@ -176,7 +207,11 @@ def create_record(
             values = {model.category_field: field.parse(str(category)), **values}
     full = {f.name: f.empty_value() for f in model.fields if f.editable}
     full.update(values)
+    # A default only the server can make (a callable of the site's): leave the field
+    # out, so the new record takes it when it arrives.
+    full = {name: value for name, value in full.items() if value is not SERVER_DEFAULT}
     _validated(schema, model, full)
+    _check_unique(model, full, None)
     key = category_of(schema, model, full)
     if category is not None and key is not None and key != str(category):
         raise EditError(

@@ -1,27 +1,32 @@
-"""The server's schema as the client uses it: to parse and validate edits offline.
+"""The server's schema as the client uses it: to parse and check edits offline.
 
-The checks mirror what the server's ``full_clean()`` will do (length,
-choices, required, types), so an editor learns about a bad value when they
-type it, not days later when a sync finally runs.
+Each field's wire form, parsing and comparison come from the protocol's field
+table (server_plugin/protocol/fields.py), the same rows the server uses. Its
+checks mirror the server's ``full_clean()`` in Django's own words: the client
+runs Django's own validators — those each field type brings (length, digits,
+email, URL, slug, IP) and those the site added, as the schema describes them —
+so an editor learns about a bad value when they type it, not days later when
+a sync finally runs. Validators only the server can run are left to it.
 """
 
 from __future__ import annotations
 
-import datetime
 import decimal
-import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from server_plugin.protocol import merge
+from django.core import validators as django_validators
+from django.core.exceptions import ValidationError
+from django.db import models as django_models
 
-_STRING_TYPES = {"CharField", "SlugField", "EmailField", "URLField", "GenericIPAddressField"}
-_INTEGER_TYPES = {
-    "IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
-    "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField", "BigAutoField",
-    "SmallAutoField",
-}  # fmt: skip
-_TRUE, _FALSE = {"true", "yes", "y", "1", "on"}, {"false", "no", "n", "0", "off"}
+from server_plugin.protocol import fields as field_table
+from server_plugin.protocol.fields import FieldType, FieldValueError
+
+_AUTO_TYPES = {"AutoField", "BigAutoField", "SmallAutoField"}
+_EMPTY = (None, "", [], (), {})
+# Django's words for the field's own checks, where the site kept them.
+_DEFAULT_MESSAGES = django_models.Field.default_error_messages
 
 
 class FieldError(ValueError):
@@ -32,7 +37,10 @@ class UnknownModel(LookupError):
     pass
 
 
-@dataclass(frozen=True)
+SERVER_DEFAULT = object()  # the server fills the field in when a new record arrives
+
+
+@dataclass(frozen=True, eq=False)
 class FieldSchema:
     name: str
     type: str
@@ -45,21 +53,43 @@ class FieldSchema:
     choices: tuple = ()
     related_model: str | None = None
     related_pk_type: str | None = None
+    to_field: str | None = None
     many: bool = False
     default: Any = None
+    default_callable: str | None = None
     max_digits: int | None = None
     decimal_places: int | None = None
+    protocol: str = "both"
+    unpack_ipv4: bool = False
+    validators: tuple = ()
+    messages: dict = field(default_factory=dict)
+    unique: str | None = None  # Django's message for a clash, when the field is unique
 
     @classmethod
     def from_json(cls, data: dict) -> FieldSchema:
         known = set(cls.__dataclass_fields__)
         values = {k: v for k, v in data.items() if k in known}
         values["choices"] = tuple(tuple(c) for c in data.get("choices") or ())
+        values["validators"] = tuple(data.get("validators") or ())
         return cls(**values)
 
     @property
     def label(self) -> str:
         return (self.verbose_name or self.name).capitalize()
+
+    @cached_property
+    def ftype(self) -> FieldType:
+        """This field's row of the shared field table."""
+        return field_table.type_of(
+            self.type, self.related_pk_type, temp_ids=self.related_pk_type in _AUTO_TYPES
+        )
+
+    @cached_property
+    def key_type(self) -> FieldType:
+        """For a relation: the type of one related key (temporary ids allowed)."""
+        return field_table.type_of(
+            "ForeignKey", self.related_pk_type, temp_ids=self.related_pk_type in _AUTO_TYPES
+        )
 
     @property
     def kind(self) -> str:
@@ -70,142 +100,167 @@ class FieldSchema:
             return "fk"
         if self.choices:
             return "choice"
-        return {
-            "TextField": "text",
-            "BooleanField": "boolean",
-            "DateField": "date",
-            "DateTimeField": "datetime",
-            "TimeField": "time",
-            "DecimalField": "decimal",
-            "FloatField": "float",
-            "UUIDField": "uuid",
-            "JSONField": "json",
-        }.get(self.type, "integer" if self.type in _INTEGER_TYPES else "string")
+        return self.ftype.kind
 
     @property
     def required(self) -> bool:
         return not self.blank
 
     def empty_value(self) -> Any:
+        """The value a new record starts with: the model's default, as Model() makes it."""
+        if self.default_callable == "server":
+            return SERVER_DEFAULT
+        if self.default_callable in field_table.CALLABLE_DEFAULTS:
+            return field_table.CALLABLE_DEFAULTS[self.default_callable]()
         if self.default is not None:
             return self.default
         if self.many:
             return []
-        if self.kind == "boolean":
+        if self.kind == "boolean" and not self.null:
             return False
-        if self.kind in ("string", "text") and not self.null:
+        if self.kind in ("string", "text", "file") and not self.null:
             return ""
         return None
 
     def parse(self, raw: str) -> Any:
-        """A value typed as text (the CLI's ``--set``) -> its JSON value, validated."""
-        text = raw.strip() if self.kind not in ("string", "text") else raw
-        if text == "" and self.kind not in ("string", "text"):
-            value: Any = [] if self.many else None
-        elif self.kind == "boolean":
-            lowered = text.lower()
-            if lowered not in _TRUE | _FALSE:
-                raise FieldError("expected yes or no (true/false)")
-            value = lowered in _TRUE
-        elif self.kind == "integer":
-            try:
-                value = int(text)
-            except ValueError:
-                raise FieldError(f"{raw!r} is not a whole number") from None
-        elif self.kind == "float":
-            try:
-                value = float(text)
-            except ValueError:
-                raise FieldError(f"{raw!r} is not a number") from None
-        elif self.kind == "m2m":
-            value = [self.parse_key(part.strip()) for part in text.split(",") if part.strip()]
-        elif self.kind == "fk":
-            value = self.parse_key(text)
-        elif self.kind == "choice":
-            value = self._choice(text)
-        else:
-            value = text
+        """A value typed as text (the CLI's ``--set``, a form input) -> its wire value, checked."""
+        try:
+            value = self._choice(raw) if self.kind == "choice" else self.ftype.parse(raw)
+        except FieldValueError as error:
+            raise FieldError(str(error)) from None
         self.validate(value)
         return value
 
+    def show(self, value: Any) -> str:
+        """A wire value as an editor reads and types it."""
+        if self.kind == "choice":
+            for choice, label in self.choices:
+                if self.ftype.same(choice, value):
+                    return str(label)
+        return self.ftype.show(value)
+
     def parse_key(self, text: str) -> Any:
-        """One id of the related model, typed as the server types it."""
-        if self.related_pk_type in _INTEGER_TYPES and not text.startswith("tmp:"):
-            try:
-                return int(text)
-            except ValueError:
-                raise FieldError(f"{text!r} is not an id of {self.related_model}") from None
-        return text
+        """One key of the related model, typed as the server types it."""
+        try:
+            return self.key_type.parse(text)
+        except FieldValueError:
+            raise FieldError(f"{text!r} is not a key of {self.related_model}") from None
 
     def _choice(self, text: str) -> Any:
+        if text.strip() == "" and (self.blank or self.null):
+            return None if self.null else ""
         for value, label in self.choices:
-            if text == str(value) or text.lower() == str(label).lower():
+            if text == str(value) or text.strip().lower() == str(label).lower():
+                return value
+        try:
+            typed = self.ftype.parse(text)
+        except FieldValueError:
+            typed = text
+        for value, _label in self.choices:
+            if self.ftype.same(value, typed):
                 return value
         raise FieldError(
             f"{text!r} is not one of the choices: {', '.join(str(v) for v, _ in self.choices)}"
         )
 
     def validate(self, value: Any) -> None:
-        """Raise FieldError if the server would refuse `value` for this field."""
-        empty = value is None or (isinstance(value, (str, list)) and not value)
-        if empty:
-            if value is None and not self.null and not self.many:
-                raise FieldError(
-                    "this field cannot be null" if self.blank else "this field is required"
-                )
-            if not self.blank:
-                raise FieldError("this field is required")
-            return
-        kind = self.kind
-        if kind in ("string", "text", "uuid", "date", "datetime", "time") and not isinstance(
-            value, str
-        ):
-            raise FieldError("expected text")
-        if kind == "string" and self.max_length and len(value) > self.max_length:
-            raise FieldError(
-                f"ensure this value has at most {self.max_length} characters (it has {len(value)})"
-            )
-        if kind == "boolean" and not isinstance(value, bool):
-            raise FieldError("expected yes or no")
-        if kind == "integer" and (not isinstance(value, int) or isinstance(value, bool)):
-            raise FieldError("expected a whole number")
-        if kind == "choice" and value not in [v for v, _ in self.choices]:
-            raise FieldError(
-                f"{value!r} is not one of the choices: {', '.join(str(v) for v, _ in self.choices)}"
-            )
-        if kind == "date":
-            _parse_or_fail(datetime.date.fromisoformat, value, "a date like 2026-11-25")
-        if kind == "datetime":
-            _parse_or_fail(
-                lambda v: datetime.datetime.fromisoformat(v.replace("Z", "+00:00")),
-                value,
-                "a date and time like 2026-11-25T10:42:00Z",
-            )
-        if kind == "time":
-            _parse_or_fail(datetime.time.fromisoformat, value, "a time like 10:42")
-        if kind == "uuid":
-            _parse_or_fail(uuid.UUID, value, "a UUID")
-        if kind == "decimal":
-            self._validate_decimal(value)
-        if kind == "m2m" and not isinstance(value, list):
-            raise FieldError("expected a list of ids")
-
-    def _validate_decimal(self, value: Any) -> None:
+        """Raise FieldError if the server's full_clean() would refuse `value`, in its words."""
         try:
-            number = decimal.Decimal(str(value))
-        except decimal.InvalidOperation:
-            raise FieldError(f"{value!r} is not a decimal number") from None
-        if self.max_digits is not None:
-            digits = len(number.as_tuple().digits)
-            if digits > self.max_digits:
-                raise FieldError(f"ensure there are no more than {self.max_digits} digits")
+            python = self.ftype.check(value)
+        except FieldValueError as error:
+            raise FieldError(str(error)) from None
+        if self.choices and value not in _EMPTY:
+            if not any(self.ftype.same(choice, value) for choice, _ in self.choices):
+                raise FieldError(self._message("invalid_choice") % {"value": value})
+        if value is None and not self.null and not self.many:
+            raise FieldError(self._message("null"))
+        if value in _EMPTY and not self.blank:
+            raise FieldError(self._message("blank"))
+        if value in _EMPTY or self.related_model:
+            return  # Django runs no validators on empty values; relations: their keys
+        try:
+            for validator in self._django_validators:
+                validator(python)
+        except ValidationError as error:
+            raise FieldError(" ".join(error.messages)) from None
 
+    def _message(self, key: str) -> str:
+        return str(self.messages.get(key) or _DEFAULT_MESSAGES[key])
 
-def _parse_or_fail(parse, value: str, wanted: str) -> None:
-    try:
-        parse(value)
-    except ValueError:
-        raise FieldError(f"{value!r} is not {wanted}") from None
+    @cached_property
+    def _django_validators(self) -> list:
+        """Django's validators for this field: its type's own, then the site's."""
+        own = []
+        model_field = self._django_field()
+        if model_field is not None:
+            own = list(model_field.validators)
+        return own + [v for v in map(self._site_validator, self.validators) if v is not None]
+
+    def _django_field(self) -> django_models.Field | None:
+        cls = getattr(django_models, self.type, None)
+        if cls is None or self.type in ("FileField", "JSONField", "BooleanField"):
+            return None
+        options: dict[str, Any] = {}
+        if self.max_length:
+            options["max_length"] = self.max_length
+        if self.type == "DecimalField":
+            options.update(max_digits=self.max_digits, decimal_places=self.decimal_places)
+        if self.type == "GenericIPAddressField":
+            options.update(protocol=self.protocol, unpack_ipv4=self.unpack_ipv4)
+        try:
+            return cls(**options)
+        except TypeError:
+            return None
+
+    def _site_validator(self, described: dict):
+        kind = described.get("kind")
+        message = {"message": described["message"]} if described.get("message") else {}
+        limited = {
+            "min_value": django_validators.MinValueValidator,
+            "max_value": django_validators.MaxValueValidator,
+            "min_length": django_validators.MinLengthValidator,
+            "max_length": django_validators.MaxLengthValidator,
+        }
+        if kind in limited:
+            return limited[kind](self._limit(described["limit_value"], kind), **message)
+        if kind == "step_value":
+            return django_validators.StepValueValidator(
+                self._limit(described["limit_value"], kind),
+                offset=self._limit(described.get("offset"), kind),
+                **message,
+            )
+        if kind == "decimal":
+            return django_validators.DecimalValidator(
+                described["max_digits"], described["decimal_places"]
+            )
+        if kind == "regex":
+            return django_validators.RegexValidator(
+                described["regex"],
+                code=described.get("code") or "invalid",
+                inverse_match=bool(described.get("inverse_match")),
+                flags=int(described.get("flags") or 0),
+                **message,
+            )
+        if kind == "email":
+            return django_validators.EmailValidator(
+                allowlist=described.get("allowlist") or None, **message
+            )
+        if kind == "url":
+            return django_validators.URLValidator(schemes=described.get("schemes"), **message)
+        if kind == "no_null_characters":
+            return django_validators.ProhibitNullCharactersValidator(**message)
+        return None  # "server": only the central site can run it
+
+    def _limit(self, value: Any, kind: str) -> Any:
+        """A validator's limit in the field's own Python type (a Decimal, a date...)."""
+        if value is None or kind in ("min_length", "max_length"):
+            return value
+        if self.type == "DecimalField":
+            return decimal.Decimal(str(value))
+        try:
+            return self.ftype.check(value)
+        except FieldValueError:
+            return value
 
 
 @dataclass(frozen=True)
@@ -221,6 +276,7 @@ class ModelSchema:
     policy: str
     display_field: str | None
     fields: tuple[FieldSchema, ...] = field(default_factory=tuple)
+    unique_together: tuple = ()  # ({"fields": [...], "message": "..."}, ...)
 
     @classmethod
     def from_json(cls, data: dict) -> ModelSchema:
@@ -236,11 +292,12 @@ class ModelSchema:
             policy=data.get("policy", "client"),
             display_field=data.get("display_field"),
             fields=tuple(FieldSchema.from_json(f) for f in data.get("fields", ())),
+            unique_together=tuple(data.get("unique_together") or ()),
         )
 
     @property
     def integer_pk(self) -> bool:
-        return self.pk_type in _INTEGER_TYPES
+        return self.pk_type in _AUTO_TYPES
 
     @property
     def category_field(self) -> str | None:
@@ -255,13 +312,9 @@ class ModelSchema:
             f"{self.label} has no field {name!r} (fields: {', '.join(f.name for f in self.fields)})"
         )
 
-    def merge_kinds(self) -> dict[str, str]:
-        kinds = {}
-        for f in self.fields:
-            kinds[f.name] = (
-                merge.SET if f.many else merge.TEXT if f.type == "TextField" else merge.VALUE
-            )
-        return kinds
+    def field_types(self) -> dict[str, FieldType]:
+        """Each field's row of the field table: how its values compare and merge."""
+        return {f.name: f.ftype for f in self.fields}
 
     def title_of(self, values: dict) -> str:
         if self.display_field and values.get(self.display_field) not in (None, ""):

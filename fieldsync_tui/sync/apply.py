@@ -103,7 +103,7 @@ def _apply_change(model: ModelSchema, category, record: Record | None, change: d
     if record.conflicted:
         # The server moved again: the conflict is now against this newer version.
         merged = merge.three_way_merge(
-            record.base_values, record.values, theirs, model.merge_kinds()
+            record.base_values, record.values, theirs, model.field_types()
         )
         _conflict(record, theirs, version, counts, merged)
         return record
@@ -114,7 +114,7 @@ def _apply_change(model: ModelSchema, category, record: Record | None, change: d
         if record.deleted:
             return None  # the queued delete goes with its old base: the server decides
         merged = merge.three_way_merge(
-            record.base_values, record.values, theirs, model.merge_kinds()
+            record.base_values, record.values, theirs, model.field_types()
         )
         if not merged.clean:
             _conflict(record, theirs, version, counts, merged)
@@ -186,7 +186,7 @@ def freeze(schema: Schema, entry: PendingChange) -> dict | None:
     if entry.op == PendingChange.CREATE:
         change.values = record.values
     elif entry.op == PendingChange.UPDATE:
-        change.values = merge.changed_fields(record.base_values, record.values, model.merge_kinds())
+        change.values = merge.changed_fields(record.base_values, record.values, model.field_types())
         if not change.values:
             return None
         change.base_version = record.base_version
@@ -254,7 +254,7 @@ def _take_result(model, entry, record, result) -> None:
     theirs = result.get("values") or {}
     sent = entry.payload or {}
     sent_state = {**record.base_values, **sent.get("values", {})}
-    later = merge.changed_fields(sent_state, record.values, model.merge_kinds())
+    later = merge.changed_fields(sent_state, record.values, model.field_types())
     record.values = {**theirs, **later}
     record.base_version = result.get("version")
     record.base_values = theirs

@@ -42,7 +42,7 @@ def proposed_values(schema: Schema, conflict: Conflict, take: str, edited: dict 
             result[name] = value
         return result
     model = schema.get(conflict.record.model)
-    kinds = model.merge_kinds()
+    kinds = model.field_types()
     merged = merge.three_way_merge(conflict.base_values, conflict.mine, conflict.theirs, kinds)
     result = {**conflict.theirs, **merged.values}
     for name, detail in conflict.fields.items():
@@ -98,7 +98,7 @@ def resolve(
         else:
             record.base_version, record.base_values = conflict.theirs_version, conflict.theirs
             record.values, record.deleted = values, False
-            kinds = model.merge_kinds()
+            kinds = model.field_types()
             if merge.changed_fields(conflict.theirs, values, kinds):
                 _queue(record, PendingChange.UPDATE)
         record.title = model.title_of(record.values)

@@ -20,8 +20,9 @@ how prose gets mangled, and a human sees the conflict instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from diff_match_patch import diff_match_patch
 
@@ -136,33 +137,57 @@ def merge_set(base: list, mine: list, theirs: list) -> list:
     return sorted(result, key=lambda v: (str(type(v)), v))
 
 
-def same_value(a: Any, b: Any, kind: str = VALUE) -> bool:
-    if kind == SET and isinstance(a, list) and isinstance(b, list):
-        return set(a) == set(b)
-    return a == b
+class Compared(Protocol):
+    """How one field's values compare and merge: a row of the field table (fields.py)."""
+
+    merge: str
+
+    def same(self, a: Any, b: Any) -> bool: ...
 
 
-def changed_fields(base: dict, values: dict, kinds: dict[str, str]) -> dict:
-    """The fields of `values` that differ from `base`."""
+class _Plain:
+    """A field the table does not describe: compared as JSON values."""
+
+    merge = VALUE
+
+    @staticmethod
+    def same(a: Any, b: Any) -> bool:
+        return a == b
+
+
+PLAIN = _Plain()
+
+
+def same_value(a: Any, b: Any, compared: Compared = PLAIN) -> bool:
+    return compared.same(a, b)
+
+
+def changed_fields(base: dict, values: dict, types: Mapping[str, Compared]) -> dict:
+    """The fields of `values` that differ from `base`, compared by value."""
     return {
         name: value
         for name, value in values.items()
-        if name not in base or not same_value(base[name], value, kinds.get(name, VALUE))
+        if name not in base or not types.get(name, PLAIN).same(base[name], value)
     }
 
 
-def three_way_merge(base: dict, mine: dict, theirs: dict, kinds: dict[str, str]) -> MergeResult:
+def three_way_merge(
+    base: dict, mine: dict, theirs: dict, types: Mapping[str, Compared]
+) -> MergeResult:
     """Merge my changed fields (mine vs base) into the current state (theirs).
 
     `mine` may hold only the fields the editor touched; `theirs` holds the
     server's current values. The result's `values` are the fields to write.
+    `types` (field name -> its row of the field table) says how each field's
+    values compare (12.5 == 12.500) and merge (text, set or whole value).
     """
     result = MergeResult(values={})
-    for name, my_value in changed_fields(base, mine, kinds).items():
-        kind = kinds.get(name, VALUE)
+    for name, my_value in changed_fields(base, mine, types).items():
+        compared = types.get(name, PLAIN)
+        kind = compared.merge
         base_value = base.get(name)
         their_value = theirs.get(name)
-        if same_value(their_value, base_value, kind) or same_value(their_value, my_value, kind):
+        if compared.same(their_value, base_value) or compared.same(their_value, my_value):
             result.values[name] = my_value
             continue
         if kind == SET and all(isinstance(v, list) for v in (base_value, my_value, their_value)):

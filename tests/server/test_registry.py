@@ -164,7 +164,7 @@ def test_all_fields_are_the_editable_ones_without_the_primary_key():
         "author",
         "tags",
     )
-    assert article.merge_kinds() == {
+    assert {name: t.merge for name, t in article.types.items()} == {
         "section": merge.VALUE,
         "title": merge.VALUE,
         "body": merge.TEXT,

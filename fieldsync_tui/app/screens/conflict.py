@@ -128,7 +128,7 @@ def load_views(schema: Schema) -> list[ConflictView]:
 def _view_of(schema: Schema, conflict) -> ConflictView:
     record = conflict.record
     model = schema.get(record.model)
-    kinds = model.merge_kinds()
+    kinds = model.field_types()
     deleted_on_server = conflict.theirs is None
     deleted_here = conflict.op == "delete" and not deleted_on_server
     details = dict(conflict.fields)
@@ -182,7 +182,7 @@ def _view_of(schema: Schema, conflict) -> ConflictView:
 def _add_merged_fields(schema: Schema, conflict, view: ConflictView) -> None:
     """The fields that did not conflict, with the value the merge gives them."""
     model = schema.get(conflict.record.model)
-    kinds = model.merge_kinds()
+    kinds = model.field_types()
     merged = resolution.proposed_values(schema, conflict, THEIRS) or {}
     for schema_field in model.fields:
         name = schema_field.name
@@ -210,7 +210,7 @@ def _add_merged_fields(schema: Schema, conflict, view: ConflictView) -> None:
 
 
 def _same(base, value, kinds, name) -> bool:
-    return merge.same_value(base, value, kinds.get(name, merge.VALUE))
+    return merge.same_value(base, value, kinds.get(name, merge.PLAIN))
 
 
 def _field(model, name: str) -> FieldSchema | None:
@@ -252,12 +252,12 @@ def _shown(schema, model_label, schema_field, value, labels) -> str:
     return display_value(schema, model_label, schema_field.name, value)
 
 
-def as_editable_text(value: Any) -> str:
+def as_editable_text(schema_field: FieldSchema | None, value: Any) -> str:
     """A value as the editor types it (what `FieldSchema.parse` reads back)."""
+    if schema_field is not None:
+        return schema_field.show(value)
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -654,7 +654,8 @@ class ConflictScreen(Screen):
         if start is None and choice is None:
             start = current.mine
         editor = self.query_one("#result-editor", ResultEditor)
-        editor.load_text(as_editable_text(start))
+        schema_field = _field(self.schema.get(view.model), current.name)
+        editor.load_text(as_editable_text(schema_field, start))
         editor.move_cursor((0, 0))
         self.editing = True
         self.query_one("#result-view").display = False

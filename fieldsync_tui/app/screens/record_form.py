@@ -9,6 +9,8 @@ saved until all are right.
 
 from __future__ import annotations
 
+import json
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,7 +32,7 @@ from textual.widgets import (
 
 from ...store import edits, queries
 from ...store.models import Category, Record
-from ...store.schema import FieldError, FieldSchema, ModelSchema, Schema
+from ...store.schema import SERVER_DEFAULT, FieldError, FieldSchema, ModelSchema, Schema
 from ..app import in_store_thread
 from ..messages import RecordSaved
 
@@ -105,6 +107,7 @@ class RecordFormScreen(Screen):
     async def _build(self, model: ModelSchema, record: dict | None, options: dict) -> None:
         self.model, self.record, self.options = model, record, options
         values = record["values"] if record else {f.name: f.empty_value() for f in model.fields}
+        values = {name: None if v is SERVER_DEFAULT else v for name, v in values.items()}
         if record is None and self.category_key and model.category_field:
             field = model.field(model.category_field)
             if field.related_model == self.schema.category_model:
@@ -148,6 +151,9 @@ class RecordFormScreen(Screen):
         kind = field.kind
         if kind == "text":
             return TextArea(value or "", id=wid, soft_wrap=True, classes="text-field")
+        if kind == "json":
+            text = "" if value is None else json.dumps(value, indent=2, ensure_ascii=False)
+            return TextArea(text, id=wid, soft_wrap=True, classes="json-field")
         if kind == "boolean":
             return Switch(value=bool(value), id=wid)
         if kind == "choice":
@@ -175,10 +181,19 @@ class RecordFormScreen(Screen):
                 id=wid,
                 classes="m2m-field",
             )
-        placeholder = {"date": "YYYY-MM-DD", "datetime": "YYYY-MM-DDTHH:MM:SSZ", "time": "HH:MM"}
+        placeholder = {
+            "date": "YYYY-MM-DD",
+            "datetime": "YYYY-MM-DD HH:MM (your local time), or now",
+            "time": "HH:MM",
+            "duration": "H:MM:SS, 1 day, 2:00:00, 90m",
+            "decimal": "a number like 12.5",
+            "uuid": "a UUID",
+        }.get(kind, "")
+        if field.default_callable == "server" and self.record is None:
+            placeholder = "leave empty: the central site fills it in"
         return Input(
-            "" if value is None else str(value),
-            placeholder=placeholder.get(kind, ""),
+            field.show(value),
+            placeholder=placeholder,
             id=wid,
             max_length=field.max_length or 0,
         )
@@ -192,11 +207,22 @@ class RecordFormScreen(Screen):
             if not field.editable:
                 continue
             widget = self.query_one(f"#field-{field.name}")
+            if self._left_to_server(field, widget):
+                continue
             try:
                 values[field.name] = _value_of(field, widget)
             except FieldError as error:
                 errors[field.name] = str(error)
         return values, errors
+
+    def _left_to_server(self, field: FieldSchema, widget) -> bool:
+        """A new record's field the central site fills in, left empty here."""
+        return (
+            self.record is None
+            and field.default_callable == "server"
+            and isinstance(widget, Input)
+            and not widget.value.strip()
+        )
 
     def show_errors(self, errors: dict) -> None:
         for field in self.model.fields:
@@ -224,7 +250,11 @@ class RecordFormScreen(Screen):
             return
         if self.record is not None:
             original = self.record["values"]
-            values = {k: v for k, v in values.items() if original.get(k) != v}
+            values = {
+                name: value
+                for name, value in values.items()
+                if not self.model.field(name).ftype.same(original.get(name), value)
+            }
             if not values:
                 self.notify("Nothing changed.")
                 self.dismiss()
@@ -269,6 +299,8 @@ class RecordFormScreen(Screen):
 
 def _value_of(field: FieldSchema, widget):
     if isinstance(widget, TextArea):
+        if field.kind == "json":
+            return field.parse(widget.text)
         value = widget.text
         field.validate(value)
         return value

@@ -13,14 +13,7 @@ from ...store.schema import Schema
 def display_value(schema: Schema, model: str, name: str, value) -> str:
     if value is None or value == "" or value == []:
         return "—"
-    field = schema.get(model).field(name)
-    if field.kind == "choice":
-        return next((str(label) for v, label in field.choices if v == value), str(value))
-    if field.kind == "boolean":
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+    return schema.get(model).field(name).show(value)
 
 
 class RecordDetail(VerticalScroll):
