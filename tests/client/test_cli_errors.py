@@ -47,7 +47,7 @@ def snapshot(editor: Editor) -> tuple:
         (["show", "article", str(uuid.uuid4())], ["no news.article"]),
         (["new", "article", "--category", "Culture", "--set", "title=x", "--set", "body=y"],
          ["Culture", "not checked out"]),
-        (["new", "article", "--category", "Politics", "--set", "title=x"], ["body", "cannot be blank"]),
+        (["new", "article", "--category", "Politics", "--set", "title=x"], ["body", "blank"]),
         (["new", "photo", "--set", f"article={uuid.uuid4()}", "--set", "caption=x"], ["article"]),
         (["new", "author", "--set", "name=x"], ["read-only"]),
         (["resolve", "42", "--take", "mine"], ["no open conflict 42"]),
