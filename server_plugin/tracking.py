@@ -195,9 +195,23 @@ def track_queryset(queryset: models.QuerySet) -> dict:
     """
     versions: dict = {}
     with transaction.atomic():
-        for chunk in _chunks(list(queryset), _LOOKUP_CHUNK * 4):
+        for chunk in _keyset_chunks(queryset, _LOOKUP_CHUNK * 4):
             versions.update(track(chunk))
     return versions
+
+
+def _keyset_chunks(queryset: models.QuerySet, size: int) -> Iterator[list]:
+    """The rows of `queryset`, `size` at a time in primary-key order: never all in memory."""
+    if queryset.query.is_sliced:  # a slice cannot be filtered further; it is small anyway
+        yield from _chunks(list(queryset), size)
+        return
+    rows, last = queryset.order_by("pk"), None
+    while True:
+        chunk = list((rows if last is None else rows.filter(pk__gt=last))[:size])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1].pk
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
