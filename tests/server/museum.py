@@ -48,3 +48,12 @@ def museum_editor2(museum):
     from .conftest import login
 
     return login("editor2", "editor2-field-laptop")
+
+
+def pulled_record(api, expedition, model: str, pk) -> dict:
+    """A museum record as the editor's device pulls it (pks repeat across models)."""
+    status, page = api.changes(expedition, limit=1000)
+    assert status == 200, page
+    found = [c for c in page["changes"] if c["model"] == model and str(c["pk"]) == str(pk)]
+    assert found, f"{model} {pk} not in the feed"
+    return found[-1]
