@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -158,3 +159,47 @@ def test_a_painting_made_before_the_plugin_is_tracked_as_a_painting(museum, root
     assert not TrackedRow.objects.filter(
         content_type=ContentType.objects.get_for_model(Artefact), object_pk=str(painting.pk)
     ).exists()
+
+
+def test_loaddata_tracks_its_rows_and_the_command_those_with_forward_references(
+    museum, root, tmp_path, caplog
+):
+    """loaddata saves with signals; a note listed before the artefact it belongs
+    to cannot find its expedition yet, so it waits for the command (and the log
+    says so) instead of failing the load."""
+    trench = museum.trenches.get(name="South trench")
+    note_pk = "2b7c1a52-4a1e-4d6b-9f6e-0c3d2e1f4a5b"
+    fixture = tmp_path / "finds.json"
+    fixture.write_text(
+        json.dumps(
+            [
+                {
+                    "model": "museum.note",
+                    "pk": note_pk,
+                    "fields": {"artefact": 901, "text": "Early."},
+                },
+                {
+                    "model": "museum.artefact",
+                    "pk": 901,
+                    "fields": {
+                        "trench": trench.pk,
+                        "title": "Loaded find",
+                        "catalogue_code": "L-901",
+                        "reference": "2b7c1a52-4a1e-4d6b-9f6e-0c3d2e1f4a5c",
+                    },
+                },
+            ]
+        )
+    )
+    end = end_of(museum)
+
+    call_command("loaddata", str(fixture), verbosity=0)
+
+    assert {(c["model"], str(c["pk"])) for c in feed_changes(root, museum, since=end)} == {
+        ("museum.artefact", "901")
+    }
+    assert "fieldsync_track_existing --model museum.note" in caplog.text
+    run()
+    assert ("museum.note", note_pk) in {
+        (c["model"], str(c["pk"])) for c in feed_changes(root, museum, since=end)
+    }
