@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test screenshots benchmark clean
+.PHONY: demo test test-django6 screenshots benchmark clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,5 +19,9 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	VENV=$(VENV) scripts/test
 
+# Only the central plugin's suite on Django 6.x (its own .venv-django6, made by scripts/test).
+test-django6:
+	scripts/test django6
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .venv-django6 .pytest_cache .ruff_cache *.egg-info
