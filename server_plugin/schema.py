@@ -137,10 +137,23 @@ def describe_field(model: type[models.Model], field: models.Field) -> dict:
     if isinstance(field, models.GenericIPAddressField):
         described["protocol"] = field.protocol
         described["unpack_ipv4"] = field.unpack_ipv4
+    if getattr(field, "allow_unicode", False):
+        described["allow_unicode"] = True  # a SlugField of any letters
+    django_class = _django_class(field)
+    if django_class != described["type"]:
+        described["field_class"] = django_class  # e.g. EmailField, stored as a CharField
     if field.unique and not field.primary_key:
         described["unique"] = _unique_message(model, [field.name])
     described.update(describe_default(field))
     return described
+
+
+def _django_class(field: models.Field) -> str:
+    """The Django field class a field is or derives from (its checks come with it)."""
+    for cls in type(field).__mro__:
+        if cls.__module__.startswith("django.db.models.fields"):
+            return cls.__name__
+    return field.get_internal_type()
 
 
 def _unique_message(model: type[models.Model], names: list[str]) -> str:

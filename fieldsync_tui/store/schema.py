@@ -61,6 +61,8 @@ class FieldSchema:
     decimal_places: int | None = None
     protocol: str = "both"
     unpack_ipv4: bool = False
+    allow_unicode: bool = False
+    field_class: str | None = None  # the Django class, where it is not `type` (EmailField)
     validators: tuple = ()
     messages: dict = field(default_factory=dict)
     unique: str | None = None  # Django's message for a clash, when the field is unique
@@ -197,8 +199,9 @@ class FieldSchema:
         return own + [v for v in map(self._site_validator, self.validators) if v is not None]
 
     def _django_field(self) -> django_models.Field | None:
-        cls = getattr(django_models, self.type, None)
-        if cls is None or self.type in ("FileField", "JSONField", "BooleanField"):
+        class_name = self.field_class or self.type
+        cls = getattr(django_models, class_name, None)
+        if cls is None or class_name in ("FileField", "JSONField", "BooleanField"):
             return None
         options: dict[str, Any] = {}
         if self.max_length:
@@ -207,6 +210,8 @@ class FieldSchema:
             options.update(max_digits=self.max_digits, decimal_places=self.decimal_places)
         if self.type == "GenericIPAddressField":
             options.update(protocol=self.protocol, unpack_ipv4=self.unpack_ipv4)
+        if self.allow_unicode:
+            options["allow_unicode"] = True
         try:
             return cls(**options)
         except TypeError:

@@ -38,6 +38,30 @@ def advisory_central(site_template, tmp_path):
     site.close()
 
 
+DELTA, VALLEY = "Delta survey 2026", "Upper valley 2025"  # the museum's expeditions
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def museum_template(request, tmp_path_factory):
+    """The museum test site (tests/museum_site), migrated and seeded once per session."""
+    template = SiteTemplate(
+        request.param,
+        tmp_path_factory.mktemp(f"museum-template-{request.param}"),
+        settings_module="tests.museum_site.settings",
+        seed_command="seed_museum",
+    )
+    template.build()
+    yield template
+    template.drop()
+
+
+@pytest.fixture
+def museum_site(museum_template, tmp_path):
+    site = CentralSite(museum_template, tmp_path / "central").start()
+    yield site
+    site.close()
+
+
 @pytest.fixture
 def keyring_home(tmp_path):
     return tmp_path / "keyring-home"

@@ -4,34 +4,10 @@ the cursor moved past them). On the museum site (tests/museum_site)."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.support.central import CentralSite, SiteTemplate
+from tests.support.central import CentralSite
 from tests.support.editor import Editor
 
-from .conftest import BACKENDS, make_editor
-
-DELTA = "Delta survey 2026"
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def museum_template(request, tmp_path_factory):
-    template = SiteTemplate(
-        request.param,
-        tmp_path_factory.mktemp(f"museum-template-{request.param}"),
-        settings_module="tests.museum_site.settings",
-        seed_command="seed_museum",
-    )
-    template.build()
-    yield template
-    template.drop()
-
-
-@pytest.fixture
-def museum_site(museum_template, tmp_path):
-    site = CentralSite(museum_template, tmp_path / "central").start()
-    yield site
-    site.close()
+from .conftest import DELTA, make_editor
 
 
 def set_permissions(site: CentralSite, username: str, *, add=(), remove=()) -> None:

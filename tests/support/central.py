@@ -153,7 +153,7 @@ class CentralSite:
     def shell(self, code: str) -> str:
         """Run Python in a Django shell of the site: a write "through the shell"."""
         result = subprocess.run(
-            [sys.executable, "-m", "django", "shell", "-c", code],
+            [sys.executable, "-m", "django", "shell", "--no-imports", "-c", code],
             cwd=ROOT,
             env=self.site_env(),
             capture_output=True,
