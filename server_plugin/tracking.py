@@ -423,7 +423,9 @@ def _relations_changed_by_deleting(model: type[models.Model]) -> tuple[_Pointing
                     continue
                 if field.related_model._meta.concrete_model is not concrete:
                     continue
-                many = field.many_to_many and field.concrete
+                # A many-to-many declared here (reverse ones are auto_created);
+                # not `field.concrete`, which Django 6.1 makes False for it.
+                many = field.many_to_many
                 set_on_delete = field.many_to_one and field.remote_field.on_delete not in (
                     _NO_ROW_CHANGE
                 )
