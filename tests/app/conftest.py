@@ -49,13 +49,12 @@ def central(site_template, tmp_path):
     site.close()
 
 
-@pytest.fixture
-def logged_in(central, empty_store) -> str:
+def log_in(site: CentralSite) -> str:
     """editor1's token, with the store logged in (schema and categories fetched)."""
     from fieldsync_tui.sync.engine import SyncEngine
     from fieldsync_tui.sync.transport import Transport
 
-    transport = Transport(central.url)
+    transport = Transport(site.url)
     token = SyncEngine.login(transport, "editor1", "demo-password", "pilot")
     engine = SyncEngine(transport)
     engine.refresh_schema()
@@ -64,5 +63,35 @@ def logged_in(central, empty_store) -> str:
 
 
 @pytest.fixture
+def logged_in(central, empty_store) -> str:
+    return log_in(central)
+
+
+@pytest.fixture
 def driver(empty_store, logged_in) -> AppDriver:
     return AppDriver(empty_store, token=logged_in)
+
+
+@pytest.fixture(scope="session")
+def museum_template(tmp_path_factory):
+    """The museum test site (tests/museum_site), migrated and seeded once per session."""
+    template = SiteTemplate(
+        BACKEND,
+        tmp_path_factory.mktemp("app-museum-template"),
+        settings_module="tests.museum_site.settings",
+        seed_command="seed_museum",
+    ).build()
+    yield template
+    template.drop()
+
+
+@pytest.fixture
+def museum_central(museum_template, tmp_path):
+    site = CentralSite(museum_template, tmp_path / "museum").start()
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def museum_driver(museum_central, empty_store) -> AppDriver:
+    return AppDriver(empty_store, token=log_in(museum_central))
