@@ -323,3 +323,24 @@ def test_the_admins_delete_selected_leaves_tombstones_for_the_rows_and_their_not
     assert {("museum.note", pk) for pk in notes} <= gone
     lid = Artefact.objects.get(title="Bowl lid")  # its parent was deleted: SET_NULL
     assert latest(page["changes"], "museum.artefact", lid.pk)["fields"]["parent"] is None
+
+
+def test_a_pushed_delete_reaches_the_parts_it_set_to_null(museum, museum_editor):
+    museum_editor.checkout(museum)
+    bowl = Artefact.objects.get(title="Glazed bowl")
+    lid = Artefact.objects.get(title="Bowl lid")
+    record = pulled(museum_editor, museum, "museum.artefact", bowl.pk)
+    lid_before = pulled(museum_editor, museum, "museum.artefact", lid.pk)
+    _, page = museum_editor.changes(museum, limit=1000)
+    delete = {
+        "id": str(uuid.uuid4()), "op": "delete", "model": "museum.artefact", "pk": bowl.pk,
+        "base_version": record["version"], "base_values": record["fields"], "values": {},
+    }  # fmt: skip
+
+    status, body = museum_editor.push(delete)
+
+    assert status == 200 and body["results"][0]["status"] == "applied", body
+    _, after = museum_editor.changes(museum, since=page["cursor"], limit=1000)
+    lid_after = latest(after["changes"], "museum.artefact", lid.pk)
+    assert lid_after["fields"]["parent"] is None
+    assert lid_after["version"] == lid_before["version"] + 1
