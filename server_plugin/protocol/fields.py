@@ -489,8 +489,6 @@ TABLE: dict[str, FieldType] = {
     for row in [
         _string_row("CharField"),
         _string_row("SlugField", "letters, numbers, underscores or hyphens"),
-        _string_row("EmailField", "an email address"),
-        _string_row("URLField", "a URL"),
         _string_row("FilePathField", "a path among the field's choices"),
         _row(
             "GenericIPAddressField",

@@ -293,3 +293,11 @@ def test_decimal_limits_are_exact():
     assert row("DecimalField").check("0.1") + row("DecimalField").check("0.2") == decimal.Decimal(
         "0.3"
     )
+
+
+def test_the_docs_name_every_row_of_the_table():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "field-types.md").read_text()
+    missing = [name for name in [*fields.TABLE, *fields.RELATIONS] if f"`{name}`" not in page]
+    assert not missing, f"docs/field-types.md does not describe {missing}"
