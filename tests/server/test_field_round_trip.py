@@ -163,3 +163,23 @@ def test_equal_values_spelled_differently_are_no_conflict(museum, museum_editor)
     (result,) = body["results"]
     assert result["status"] in ("applied", "merged"), result
     assert not result.get("conflicts")
+
+
+def test_a_file_fields_name_is_kept_never_replaced_by_a_clients(museum, museum_editor):
+    """File content does not sync yet: a client cannot name another file (a path it
+    typed would be stored as given) nor clear one; other edits keep the file."""
+    bowl = Artefact.objects.get(title="Glazed bowl")
+    bowl.document.name = "museum/documents/bowl-report.pdf"
+    bowl.save()
+    museum_editor.checkout(museum)
+    record = bowl_record(museum_editor, museum)
+    assert record["fields"]["document"] == "museum/documents/bowl-report.pdf"
+
+    for hostile in ("../museum/settings.py", "/etc/passwd", ""):
+        _, body = museum_editor.push(update(record, {"document": hostile}))
+        (result,) = body["results"]
+        assert result["status"] == "rejected" and "document" in result["errors"], hostile
+
+    _, body = museum_editor.push(update(record, {"title": "Glazed bowl, filed"}))
+    assert body["results"][0]["status"] == "applied"
+    assert Artefact.objects.get(pk=bowl.pk).document.name == "museum/documents/bowl-report.pdf"
