@@ -20,7 +20,7 @@ from textual.binding import Binding
 from .. import credentials
 from ..store import queries
 from ..store.models import Account
-from ..sync.engine import SyncEngine, SyncReport
+from ..sync.engine import CheckinBlocked, SyncEngine, SyncReport
 from ..sync.transport import AuthFailed, Offline, Refused, Transport, TransportError
 from .commands import ScreenActionsProvider
 from .messages import (
@@ -28,6 +28,7 @@ from .messages import (
     CategoriesLoaded,
     CategoryCheckedIn,
     CategoryCheckedOut,
+    ChangeDiscarded,
     ConnectivityChanged,
     Event,
     LoggedIn,
@@ -248,6 +249,8 @@ class FieldsyncApp(App):
         try:
             category = self.engine(progress=self._progressed).checkin(key)
             self.post_message(CategoryCheckedIn(category.name))
+        except CheckinBlocked as blocked:  # named records, with the app's keys as the way out
+            self.post_message(ActionFailed("Check in", blocked.in_app()))
         except Exception as error:
             self.post_message(ActionFailed("Check in", _reason(error)))
         self.post_message(WorkEnded())
@@ -266,6 +269,7 @@ class FieldsyncApp(App):
     @on(CategoriesLoaded)
     @on(RecordSaved)
     @on(RecordDeleted)
+    @on(ChangeDiscarded)
     @on(LoginFailed)
     @on(WorkEnded)
     def forwarded(self, message: Event) -> None:

@@ -115,6 +115,16 @@ class RecordDeleted(Event):
 
 
 @dataclass
+class ChangeDiscarded(Event):
+    """A change was dropped and the server's values put back; the editor's are in a file."""
+
+    model: str
+    pk: str
+    summary: str  # what was dropped, what came back, where the values went
+    set_aside: str
+
+
+@dataclass
 class LoggedIn(Event):
     token: str
 

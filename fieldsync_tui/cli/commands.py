@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 
 from .. import credentials
-from ..store import edits
+from ..store import discard, edits, queries
 from ..store.models import Account, Conflict, PendingChange, Record
+from ..store.schema import Schema
 from ..sync import conflicts as conflict_resolution
 from ..sync.engine import EngineError, NotLoggedIn, SyncEngine
 from ..sync.transport import Transport
@@ -140,7 +141,7 @@ def status(args, folder: Path) -> int:
     engine.check_connectivity()
     state = engine.status()
     if args.json:
-        emit_json(state.to_json())
+        emit_json({**state.to_json(), "rejected_changes": queries.rejected_changes()})
         return EXIT_OK
     mark = "● online" if state.online else "○ OFFLINE"
     last = state.last_sync_at.strftime("%Y-%m-%d %H:%M") if state.last_sync_at else "never"
@@ -149,11 +150,64 @@ def status(args, folder: Path) -> int:
     print(f" · {state.rejected} rejected" if state.rejected else "")
     if state.checked_out:
         print("checked out: " + ", ".join(state.checked_out))
-    for entry in PendingChange.objects.filter(state=PendingChange.REJECTED).select_related(
-        "record"
-    ):
-        print(f"rejected: {entry.op} {entry.record.model} {entry.record.object_pk}: "
-              f"{entry.last_error}")  # fmt: skip
+    _print_rejected(queries.rejected_changes())
+    return EXIT_OK
+
+
+def _print_rejected(found: list[dict]) -> None:
+    for entry in found:
+        name = entry["model"].split(".")[-1]
+        reasons = "; ".join(entry["reasons"]) or "rejected by the server"
+        print(f'rejected {entry["id"]:>4}  {entry["op"]} {name} "{entry["title"] or entry["pk"]}"'
+              f": {reasons}")  # fmt: skip
+    if found:
+        print("Fix one by editing the record again, or drop it with `fieldsync discard ID`.")
+
+
+def rejected(args, folder: Path) -> int:
+    found = queries.rejected_changes()
+    if args.json:
+        emit_json(found)
+    elif found:
+        _print_rejected(found)
+    else:
+        print("No rejected changes.")
+    return EXIT_ATTENTION if found else EXIT_OK
+
+
+def _discard_target(schema, what: str, pk: str | None) -> Record:
+    """ID (a queue entry's, as `rejected` and `status` list it) or MODEL PK."""
+    if pk is not None:
+        return edits.find_record(schema, what, pk)
+    if not what.isdigit():
+        raise edits.EditError(
+            f"{what!r} is not a change's id: give ID (see fieldsync rejected) or MODEL PK"
+        )
+    return discard.change_record(int(what))
+
+
+def discard_change(args, folder: Path) -> int:
+    account = Account.objects.first()
+    if account is None or not account.schema:
+        raise NotLoggedIn("not logged in: run `fieldsync login URL --username NAME`")
+    schema = Schema(account.schema)
+    record = _discard_target(schema, args.what, args.pk)
+    done = discard.discard_changes(schema, record.pk)
+    if args.json:
+        emit_json(
+            {
+                "model": done.model,
+                "pk": done.pk,
+                "title": done.title,
+                "op": done.op,
+                "state": done.state,
+                "removed": done.removed,
+                "version": done.version,
+                "set_aside": str(done.set_aside),
+            }
+        )
+    else:
+        print(done.summary())
     return EXIT_OK
 
 
@@ -323,6 +377,8 @@ COMMANDS = {
     "delete": delete,
     "conflicts": conflicts,
     "resolve": resolve,
+    "rejected": rejected,
+    "discard": discard_change,
     "export": bundle_commands.export,
     "import": bundle_commands.import_,
 }

@@ -9,7 +9,7 @@ EXIT_CODES = """exit codes:
   0  done
   1  error (the message says what)
   2  wrong usage
-  3  done, but conflicts or rejected changes remain (see `fieldsync conflicts`, `status`)
+  3  done, but conflicts or rejected changes remain (see `fieldsync conflicts`, `rejected`)
   4  the server cannot be reached (work goes on offline; sync later)
   5  not logged in, or the server refused the token (run `fieldsync login`)
 """
@@ -91,6 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("id", type=int)
     resolve.add_argument("--take", choices=["mine", "theirs", "merge"], required=True)
     with_values(resolve)
+
+    command("rejected", "list the changes the server refused, with why", json_output=True)
+    discard = command(
+        "discard",
+        "drop a queued, rejected or conflicting change and put the server's values back "
+        "(your values are first saved under set-aside/ in the data folder)",
+        json_output=True,
+    )
+    discard.add_argument(
+        "what", metavar="ID|MODEL", help="a change's id (fieldsync rejected, status) or a model"
+    )
+    discard.add_argument("pk", nargs="?", metavar="PK", help="with MODEL: the record's id")
 
     export = command(
         "export",

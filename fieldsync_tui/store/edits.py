@@ -18,6 +18,7 @@ from django.utils import timezone
 from server_plugin.protocol import hlc, wire
 
 from .models import Account, Category, PendingChange, Record
+from .references import referring_records
 from .schema import SERVER_DEFAULT, FieldError, ModelSchema, Schema
 
 
@@ -235,17 +236,21 @@ def create_record(
 
 
 def delete_record(schema: Schema, model_name: str, pk: Any) -> Record | None:
-    """Queue the deletion; a record never synced simply disappears (None)."""
+    """Queue the deletion; a record the server never created simply disappears (None).
+
+    That is a record never pushed, or one whose creation the server rejected
+    (it wrote nothing): no change is sent for it.
+    """
     model = schema.get(model_name)
     with transaction.atomic():
         record = find_record(schema, model.label, pk)
         if record.conflicted:
             raise EditError(f"{record} has an unresolved conflict; resolve it first")
-        _require_checked_out(record.category_key, model)
-        sent = record.changes.exclude(payload__isnull=True).exists()
-        if record.base_version is None and not sent:
+        if record.base_version is None and not _sent_unanswered(record):
+            refuse_if_pointed_at(schema, record, "delete")
             record.delete()  # it never reached the server: nothing to tell it
             return None
+        _require_checked_out(record.category_key, model)
         record.deleted = True
         record.pending = True
         record.updated_at = timezone.now()
@@ -253,3 +258,35 @@ def delete_record(schema: Schema, model_name: str, pk: Any) -> Record | None:
         record.changes.filter(payload__isnull=True, op=PendingChange.CREATE).delete()
         _queue(record, PendingChange.DELETE)
     return record
+
+
+def _sent_unanswered(record: Record) -> bool:
+    """True while the server may hold something of this new record.
+
+    A creation sent without an answer may have been applied, and one waiting
+    for review may yet be accepted (that is refused: wait for the decision).
+    A rejected creation wrote nothing there.
+    """
+    if record.changes.filter(state=PendingChange.REVIEW).exists():
+        raise EditError(
+            f"{record} waits for a chief editor's review of its creation; "
+            "delete it once they decide (fieldsync sync tells)"
+        )
+    return record.changes.filter(payload__isnull=False, state=PendingChange.QUEUED).exists()
+
+
+def refuse_if_pointed_at(schema: Schema, record: Record, verb: str) -> None:
+    """A record about to leave the store must not leave local pointers to nothing."""
+    pointing = referring_records(schema, record.model, record.object_pk)
+    if pointing:
+        raise EditError(
+            f"{record} is new, and records here point at it ({describe_records(pointing)}); "
+            f"{verb} or change them first"
+        )
+
+
+def describe_records(records: list[Record], limit: int = 3) -> str:
+    """'photo “River crossing”, article “Bridge” and 2 more', for messages naming records."""
+    names = [f"{r.model.split('.')[-1]} “{r.title or r.object_pk}”" for r in records[:limit]]
+    more = len(records) - limit
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")

@@ -76,7 +76,77 @@ def record(row_id: int) -> dict | None:
     return found.first()
 
 
-def queue() -> list[dict]:
+def reasons(errors: dict | None, last_error: str = "") -> list[str]:
+    """Why the server refused a change, a line per field ("tags: refers to …")."""
+    lines = []
+    for name, messages in (errors or {}).items():
+        if isinstance(messages, str):
+            messages = [messages]
+        lines.append(f"{name}: {' '.join(str(m) for m in messages)}")
+    return lines or ([last_error] if last_error else [])
+
+
+def _change_row(entry: PendingChange) -> dict:
+    return {
+        "id": entry.pk,
+        "kind": "change",
+        "record_id": entry.record_id,
+        "op": entry.op,
+        "model": entry.record.model,
+        "pk": entry.record.object_pk,
+        "title": entry.record.title,
+        "state": entry.state,
+        "created_at": entry.created_at,
+        "attempts": entry.attempts,
+        "last_error": entry.last_error,
+        "errors": entry.errors,
+        "reasons": reasons(entry.errors, entry.last_error),
+    }
+
+
+def _conflict_row(conflict: Conflict) -> dict:
+    if conflict.theirs is None:
+        why = ["deleted on the server"]
+    else:
+        why = [f"{name}: changed on both sides" for name in conflict.fields] or [
+            "changed on the server"
+        ]
+    return {
+        "id": conflict.pk,
+        "kind": "conflict",
+        "record_id": conflict.record_id,
+        "op": conflict.op,
+        "model": conflict.record.model,
+        "pk": conflict.record.object_pk,
+        "title": conflict.record.title,
+        "state": "conflict",
+        "created_at": conflict.created_at,
+        "attempts": 0,
+        "last_error": "; ".join(why),
+        "errors": {},
+        "reasons": why,
+    }
+
+
+def queue(category_key: str | None = None, *, with_conflicts: bool = True) -> list[dict]:
+    """Every change waiting to go, oldest first, then the open conflicts (each a way out).
+
+    `category_key` keeps only that category's; reference data has none.
+    """
+    entries = PendingChange.objects.select_related("record").order_by("id")
+    conflicts = Conflict.objects.filter(resolved_at__isnull=True).select_related("record")
+    if category_key is not None:
+        entries = entries.filter(record__category_key=category_key)
+        conflicts = conflicts.filter(record__category_key=category_key)
+    rows = [_change_row(entry) for entry in entries]
+    if with_conflicts:
+        rows += [_conflict_row(conflict) for conflict in conflicts.order_by("id")]
+    return rows
+
+
+def rejected_changes() -> list[dict]:
+    """The changes the server refused, with why: for `status --json` and `rejected`."""
+    entries = PendingChange.objects.filter(state=PendingChange.REJECTED)
     return [
         {
             "id": entry.pk,
@@ -84,13 +154,11 @@ def queue() -> list[dict]:
             "model": entry.record.model,
             "pk": entry.record.object_pk,
             "title": entry.record.title,
-            "state": entry.state,
-            "created_at": entry.created_at,
-            "attempts": entry.attempts,
-            "last_error": entry.last_error,
+            "message": entry.last_error,
             "errors": entry.errors,
+            "reasons": reasons(entry.errors, entry.last_error),
         }
-        for entry in PendingChange.objects.select_related("record").order_by("id")
+        for entry in entries.select_related("record").order_by("id")
     ]
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from server_plugin.protocol import merge
+from server_plugin.protocol import merge, wire
 
 from ..store.models import Conflict, PendingChange, Record
-from ..store.schema import Schema
+from ..store.references import rewrite_references
+from ..store.schema import ModelSchema, Schema
 
 MINE, THEIRS, MERGE = "mine", "theirs", "merge"
 CHOICES = (MINE, THEIRS, MERGE)
@@ -78,6 +79,9 @@ def resolve(
             raise ResolveError(f"no open conflict {conflict_id}")
         record = conflict.record
         model = schema.get(record.model)
+        if conflict.theirs is None and take != THEIRS:
+            _renumber_to_create_again(schema, model, record)
+            conflict.refresh_from_db()
         values = proposed_values(schema, conflict, take, edited)
         conflict.resolved_at = timezone.now()
         conflict.save(update_fields=["resolved_at"])
@@ -87,7 +91,8 @@ def resolve(
             if values is None:  # accept the server's deletion
                 record.delete()
                 return None
-            # Keep mine: it no longer exists there, so it is created again.
+            # Keep mine: it no longer exists there, so it is created again
+            # (under a temporary id if the server numbers its records).
             record.base_version, record.base_values = None, {}
             record.values, record.deleted = values, False
             _queue(record, PendingChange.CREATE)
@@ -105,6 +110,22 @@ def resolve(
         record.pending = record.changes.exists()
         record.save()
         return record
+
+
+def _renumber_to_create_again(schema: Schema, model: ModelSchema, record: Record) -> None:
+    """Give a record the server deleted a temporary id, so it can be created again.
+
+    The server makes integer ids and refuses a create that names one; the
+    editor's own work pointing at the old id (queued edits, open conflicts)
+    follows the record to its new id. A UUID or natural key is kept: the
+    record is created again under the id it had.
+    """
+    if not model.integer_pk or wire.is_temp_pk(record.object_pk):
+        return
+    old, new = record.object_pk, wire.new_temp_pk()
+    record.object_pk = new
+    Record.objects.filter(pk=record.pk).update(object_pk=new)
+    rewrite_references(schema, model.label, old, new)
 
 
 def _queue(record: Record, op: str) -> None:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from ..store.bulk import update_rows
 from ..store.models import Account, Category, Conflict, PendingChange, Record
 from ..store.schema import Schema
+from . import blockers
 from .apply import apply_feed_page, apply_push_results, apply_review_outcome, freeze
 from .transport import Offline, Refused, Transport
 
@@ -77,6 +78,18 @@ class EngineError(Exception):
 
 class NotLoggedIn(EngineError):
     pass
+
+
+class CheckinBlocked(EngineError):
+    """The category holds changes the server has not taken; `rows` names them."""
+
+    def __init__(self, category: str, rows: list[dict]):
+        self.category, self.rows = category, rows
+        super().__init__(blockers.describe(category, rows))
+
+    def in_app(self) -> str:
+        """The same, with the app's keys as the way out."""
+        return blockers.describe(self.category, self.rows, app=True)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -202,21 +215,14 @@ class SyncEngine:
         return category, answer.get("warnings", [])
 
     def checkin(self, name_or_key: str) -> Category:
+        """Push, then release the category; refused (CheckinBlocked) while any of its
+        changes has not reached the server, naming each record and the way out."""
         category = self.find_category(name_or_key)
         in_category = Record.objects.filter(category_key=category.key)
-        conflicts = Conflict.objects.filter(record__in=in_category, resolved_at=None).count()
-        if conflicts:
-            raise EngineError(
-                f"{category.name} has {conflicts} unresolved conflict(s); "
-                "resolve them (fieldsync conflicts) before checking in"
-            )
         self.push()
-        left = PendingChange.objects.filter(record__in=in_category).count()
-        if left:
-            raise EngineError(
-                f"{left} change(s) in {category.name} could not be pushed "
-                "(see fieldsync status); fix them before checking in"
-            )
+        blocking = blockers.blocking(category.key)
+        if blocking:
+            raise CheckinBlocked(category.name, blocking)
         self.transport.checkin(category.key)
         with transaction.atomic():
             in_category.delete()  # no longer ours to edit: no stale copy left behind

@@ -271,7 +271,9 @@ async def queue_ready(pilot) -> None:
     await main_screen_ready(pilot)
     await pilot.press("u")
     await until(pilot, lambda: isinstance(app.screen, QueueScreen), "the sync queue")
-    await until(pilot, lambda: app.screen.query_one("#queue").row_count == 3, "three changes")
+    await until(
+        pilot, lambda: app.screen.query_one("#queue").row_count == 4, "three changes, a conflict"
+    )
     await settle(pilot)
 
 

@@ -17,6 +17,7 @@ from ...store.schema import Schema
 from ..app import in_store_thread
 from ..messages import (
     CategoriesLoaded,
+    ChangeDiscarded,
     RecordDeleted,
     RecordLoaded,
     RecordSaved,
@@ -195,6 +196,7 @@ class MainScreen(Screen):
 
     @on(RecordSaved)
     @on(RecordDeleted)
+    @on(ChangeDiscarded)
     def record_changed(self, message) -> None:
         self.load_records(cursor="keep")
         self.app.refresh_status()

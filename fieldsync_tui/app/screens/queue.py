@@ -1,5 +1,7 @@
 """The sync queue: every change waiting to go, its age, tries and last error,
-with a progress bar (and counts) while a sync runs."""
+with a progress bar (and counts) while a sync runs. The changes the server
+refused and the open conflicts are listed too, each with its reasons, and any
+of them can be discarded here (its values are set aside in a file first)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,23 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, ProgressBar
+from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
 
 from ...store import queries
+from ...store.set_aside import folder as set_aside_folder
 from ..app import in_store_thread
-from ..messages import QueueLoaded, StatusLoaded, SyncFailed, SyncFinished, SyncProgressed
+from ..messages import (
+    ActionFailed,
+    ChangeDiscarded,
+    QueueLoaded,
+    StatusLoaded,
+    SyncFailed,
+    SyncFinished,
+    SyncProgressed,
+)
 from ..widgets.status_bar import StatusBar
+
+_OP_WORDS = {"create": "new record", "update": "edit", "delete": "deletion"}
 
 
 def age(moment: datetime) -> str:
@@ -28,18 +41,41 @@ def age(moment: datetime) -> str:
     return f"{int(seconds // 86400)} d"
 
 
+def row_key(entry: dict) -> str:
+    return f"{entry['kind']}-{entry['id']}"
+
+
+def discard_question(entry: dict, folder) -> str:
+    """What the confirmation says: what is dropped, what comes back, where mine goes."""
+    name = f"{entry['model'].split('.')[-1]} “{entry['title'] or entry['pk']}”"
+    what = f"the {entry['state']} {_OP_WORDS.get(entry['op'], entry['op'])} of {name}"
+    if entry["op"] == "create":
+        after = "It never reached the server, so it goes away."
+    elif entry["kind"] == "conflict" and "deleted on the server" in entry["reasons"]:
+        after = "The server deleted it, so it goes away here too."
+    else:
+        after = "The server's values come back."
+    return f"Discard {what}? {after} Your values are saved first in {folder}/."
+
+
 class QueueScreen(Screen):
     CSS_PATH = "queue.tcss"
     BINDINGS = [
         Binding("ctrl+s", "app.sync", "Sync now", id="sync"),
+        Binding("d", "discard", "Discard", id="discard"),
         Binding("escape", "app.pop_screen", "Back", id="back"),
         Binding("question_mark", "app.help", "Help", id="help"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[str, dict] = {}
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield Label("Sync queue", id="queue-title")
         yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="queue-detail")
         yield ProgressBar(id="progress", show_eta=False)
         yield Label("", id="progress-label")
         yield Footer()
@@ -67,7 +103,8 @@ class QueueScreen(Screen):
     def queue_loaded(self, message: QueueLoaded) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for entry in message.entries:
+        self.entries = {row_key(entry): entry for entry in message.entries}
+        for key, entry in self.entries.items():
             title = entry["title"] or entry["pk"]
             if entry["op"] == "create" and str(entry["pk"]).startswith("tmp:"):
                 title = f"(new) {title}"
@@ -78,13 +115,82 @@ class QueueScreen(Screen):
                 age(entry["created_at"]),
                 str(entry["attempts"]),
                 entry["state"],
-                entry["last_error"],
-                key=str(entry["id"]),
+                "; ".join(entry["reasons"]),
+                key=key,
             )
         waiting = len(message.entries)
         self.query_one("#queue-title", Label).update(
             f"Sync queue · {waiting} waiting" if waiting else "Sync queue · nothing waiting"
         )
+        self.show_detail(self.selected())
+
+    def selected(self) -> dict | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return self.entries.get(key.value)
+
+    @on(DataTable.RowHighlighted, "#queue")
+    def row_highlighted(self, message: DataTable.RowHighlighted) -> None:
+        self.show_detail(self.entries.get(message.row_key.value))
+
+    def show_detail(self, entry: dict | None) -> None:
+        """The highlighted change's reasons, one line per field, and the way out."""
+        detail = self.query_one("#queue-detail", Static)
+        if entry is None or entry["state"] == "queued" and not entry["reasons"]:
+            detail.update("")
+            detail.display = False
+            return
+        name = f"{entry['model'].split('.')[-1]} “{entry['title'] or entry['pk']}”"
+        lines = [f"{name} · {entry['state']}"]
+        lines += [f"  {reason}" for reason in entry["reasons"]]
+        if entry["state"] == "review":
+            lines.append("A chief editor decides; the next sync tells.")
+        else:
+            lines.append("Edit the record again to replace it, or press d to discard it.")
+        detail.update("\n".join(lines))
+        detail.display = True
+
+    def action_discard(self) -> None:
+        from .confirm import ConfirmScreen
+
+        entry = self.selected()
+        if entry is None:
+            self.notify("Nothing to discard.", severity="warning")
+            return
+        if entry["state"] == "review":
+            self.notify(
+                "It waits for a chief editor's review on the server; it cannot be taken back "
+                "from here.",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(
+            ConfirmScreen(discard_question(entry, set_aside_folder()), "Discard"),
+            lambda yes: yes and self.discard(entry["record_id"]),
+        )
+
+    @work(thread=True, exit_on_error=False, group="discard")
+    @in_store_thread
+    def discard(self, record_id: int) -> None:
+        from ...store.discard import discard_changes
+        from ...store.edits import EditError
+
+        try:
+            done = discard_changes(self.app.engine().schema, record_id)
+        except EditError as error:
+            self.app.post_message(ActionFailed("Discard", str(error)))
+            return
+        self.app.post_message(
+            ChangeDiscarded(done.model, done.pk, done.summary(), str(done.set_aside))
+        )
+
+    @on(ChangeDiscarded)
+    def discarded(self, message: ChangeDiscarded) -> None:
+        self.notify(message.summary, title="Discarded", timeout=10)
+        self.load()
+        self.app.refresh_status()
 
     def show_status(self, status: StatusLoaded) -> None:
         self.query_one(StatusBar).show(status=status, online=self.app.online)
