@@ -276,7 +276,9 @@ def test_checkin_names_each_blocking_record_with_its_way_out(store, newsroom):
     budget.save()
     conflict = record("Mayor resigns").conflicts.get()
 
-    message = blockers.describe("Politics", blockers.blocking(POLITICS))
+    rows = blockers.blocking(POLITICS)
+    message = blockers.describe("Politics", rows)
+    in_app = blockers.describe("Politics", rows, app=True)
 
     lines = message.splitlines()
     assert lines[0] == (
@@ -293,6 +295,7 @@ def test_checkin_names_each_blocking_record_with_its_way_out(store, newsroom):
     assert f"fieldsync resolve {conflict.pk} --take mine|theirs|merge" in mayor
     assert f"fieldsync discard {ARTICLE} {conflict.record.object_pk}`" in mayor
     assert "cannot reach the server" in by_title["River crossing"]
+    assert "fieldsync " not in in_app and "(u, then d)" in in_app and "resolve it (x)" in in_app
 
 
 def test_rejected_changes_list_each_field_with_its_reason(store, newsroom):
