@@ -43,10 +43,12 @@ def check_fieldsync_settings(app_configs, **kwargs):
 
 
 def _refused_models() -> list:
-    """Registered models that cannot sync (shapes.py): each named, with the way out."""
+    """Registered models that cannot sync (shapes.py): each named, with the
+    reason and the way out. The model is the error's object, so Django prints
+    its label first, as for its own model checks."""
     from .registry import get_registry
 
     return [
-        checks.Error(refusal.reason, hint=refusal.hint, id=refusal.id)
+        checks.Error(refusal.reason, hint=refusal.hint, obj=refusal.model, id=refusal.id)
         for refusal in get_registry().refused
     ]

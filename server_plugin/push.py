@@ -37,7 +37,14 @@ from .models import ChangeReceipt, Device, RecordFlag, RecordVersion, ReviewItem
 from .protocol import merge, wire
 from .protocol.fields import FieldValueError
 from .registry import REFERENCE_KEY, SyncedModel, get_registry
-from .tracking import acting_as, collecting, current_author, feeds_locked_here, lock_feeds
+from .tracking import (
+    acting_as,
+    collecting,
+    current_author,
+    feeds_locked_here,
+    lock_feeds,
+    own_rows,
+)
 
 _DEADLOCK_RETRIES = 3
 
@@ -235,7 +242,8 @@ class _Batch:
         lock_feeds({row.category_key for rows in known.rows.values() for row in rows
                     if not row.deleted})  # fmt: skip
         for chunk in _chunks(sorted(pks)):
-            locked = synced.model._default_manager.select_for_update().filter(pk__in=chunk)
+            # A row a registered multi-table child owns is the child's record, not this one's.
+            locked = own_rows(synced).select_for_update().filter(pk__in=chunk)
             known.instances.update({str(obj.pk): obj for obj in locked})
         for item in synced.serialize(list(known.instances.values())):
             known.theirs[str(item["pk"])] = item["fields"]
@@ -250,7 +258,7 @@ class _Batch:
             return
         self._complete_written()
         known = self._known_of(synced)
-        instance = synced.model._default_manager.select_for_update().filter(pk=pk).first()
+        instance = own_rows(synced).select_for_update().filter(pk=pk).first()
         content_type = ContentType.objects.get_for_model(synced.model)
         known.rows[str(pk)] = list(
             TrackedRow.objects.filter(content_type=content_type, object_pk=str(pk))
@@ -373,14 +381,18 @@ class _Batch:
         return self._permanent_pk(synced, change.pk, "pk")
 
     def _permanent_pk(self, synced: SyncedModel, temp_pk: str, field_name: str):
-        made_here = self.temp_pks.get((synced.label, temp_pk))
-        if made_here is not None:
-            return made_here
+        # A key to a multi-table parent may name a new row of a child (a note's
+        # artefact: a painting created offline).
+        labels = [kind.label for kind in self.registry.kinds_of(synced.model)] or [synced.label]
+        for label in labels:
+            made_here = self.temp_pks.get((label, temp_pk))
+            if made_here is not None:
+                return made_here
         receipt = (
             ChangeReceipt.objects.filter(
                 device=self.device,
                 temp_pk=temp_pk,
-                model_label=synced.label,
+                model_label__in=labels,
                 status__in=(wire.APPLIED, wire.MERGED),
             )
             .values_list("object_pk", flat=True)

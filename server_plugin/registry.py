@@ -17,7 +17,7 @@ setting, instead of failing on the first sync. Options per model::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 
 from django.apps import apps
 from django.conf import settings
@@ -29,7 +29,7 @@ from django.utils import timezone
 from .conf import fieldsync_settings
 from .protocol import fields as field_table
 from .protocol import wire
-from .shapes import Refusal, refusals
+from .shapes import Refusal, category_path_refusals, refusals, shared_table_refusals
 
 REFERENCE_KEY = ""  # the category key of reference data's feed in the side table
 
@@ -207,10 +207,61 @@ class Registry:
         return self.models.get(label.lower())
 
     def for_model(self, model: type[models.Model]) -> SyncedModel | None:
+        """The registration of `model`'s rows: its own, or its table's (a proxy
+        stands for its concrete model, and the concrete model for a registered
+        proxy: shapes.py refuses two registrations of one table)."""
         meta = model._meta
-        return self.models.get(meta.label_lower) or (
-            self.models.get(meta.concrete_model._meta.label_lower) if meta.proxy else None
-        )
+        return self.models.get(meta.label_lower) or self._by_table.get(meta.concrete_model)
+
+    @cached_property
+    def _by_table(self) -> dict:
+        return {synced.model._meta.concrete_model: synced for synced in self.models.values()}
+
+    def tracked_as(self, model: type[models.Model]) -> SyncedModel | None:
+        """The registration a write through `model` counts for, without looking at
+        the row: `model`'s own, else its nearest registered multi-table parent
+        (a Painting saved where only Artefact syncs is an artefact to editors).
+        A row of a registered child is tracked as the child: `registered_below`."""
+        found = self.for_model(model)
+        if found is not None:
+            return found
+        for parent in model._meta.concrete_model._meta.get_parent_list():
+            found = self.for_model(parent)
+            if found is not None:
+                return found
+        return None
+
+    def registered_below(self, model: type[models.Model]) -> tuple[SyncedModel, ...]:
+        """Registered multi-table descendants of `model`, deepest first: a row of
+        `model` that is also a row of one of them syncs as that one."""
+        return self._below.get(model._meta.concrete_model, ())
+
+    @cached_property
+    def _below(self) -> dict:
+        below: dict = {}
+        for synced in self.models.values():
+            concrete = synced.model._meta.concrete_model
+            for parent in concrete._meta.get_parent_list():
+                below.setdefault(parent, []).append(synced)
+
+        def depth(synced: SyncedModel) -> int:
+            return len(synced.model._meta.concrete_model._meta.get_parent_list())
+
+        return {
+            model: tuple(sorted(found, key=depth, reverse=True)) for model, found in below.items()
+        }
+
+    def registered_above(self, synced: SyncedModel) -> tuple[SyncedModel, ...]:
+        """Registered multi-table ancestors of a registered model, nearest first."""
+        parents = synced.model._meta.concrete_model._meta.get_parent_list()
+        return tuple(found for parent in parents if (found := self.for_model(parent)))
+
+    def kinds_of(self, model: type[models.Model]) -> tuple[SyncedModel, ...]:
+        """Where a row a foreign key to `model` points at may be registered: as
+        `model` itself or as a registered multi-table child (a note's artefact may
+        be a painting)."""
+        own = self.tracked_as(model)
+        return ((own,) if own is not None else ()) + self.registered_below(model)
 
     def category_models(self) -> list[SyncedModel]:
         return [m for m in self.models.values() if not m.is_reference]
@@ -276,7 +327,7 @@ def _synced_fields(model, options: dict, label: str) -> tuple[models.Field, ...]
         if unknown:
             raise ImproperlyConfigured(
                 f"FIELDSYNC['MODELS'][{label!r}]['fields'] names {', '.join(unknown)}, "
-                f"which {model._meta.label} does not have."
+                f"which {model._meta.label} does not have{_as_stored(model, unknown)}."
             )
         chosen = [by_name[name] for name in wanted]
     excluded = set(options.get("exclude", ()))
@@ -289,6 +340,23 @@ def _synced_fields(model, options: dict, label: str) -> tuple[models.Field, ...]
     return tuple(f for f in chosen if f.name not in excluded)
 
 
+def _as_stored(model, names: list[str]) -> str:
+    """For a name that is a field but not a column (a GenericForeignKey, a
+    reverse relation): what to name instead."""
+    for name in names:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if hasattr(field, "ct_field") and hasattr(field, "fk_field"):
+            return (
+                f" as a column: {name} is a GenericForeignKey; name its pair "
+                f"{field.ct_field!r} and {field.fk_field!r}"
+            )
+        return f" as a column: {name} is a relation stored on {field.related_model._meta.label}"
+    return ""
+
+
 def build_registry(config: dict) -> Registry:
     category_label = config.get("CATEGORY_MODEL")
     category_model = (
@@ -296,6 +364,7 @@ def build_registry(config: dict) -> Registry:
     )
     synced: dict[str, SyncedModel] = {}
     refused: list[Refusal] = []
+    config_labels: dict[str, str] = {}  # "museum.painting" -> "museum.Painting", as set
     for label, options in (config.get("MODELS") or {}).items():
         options = options or {}
         unknown = set(options) - _MODEL_OPTIONS
@@ -312,6 +381,10 @@ def build_registry(config: dict) -> Registry:
                     f"FIELDSYNC['MODELS'][{label!r}] has a category path but "
                     "FIELDSYNC['CATEGORY_MODEL'] is not set."
                 )
+            unusable = category_path_refusals(label, model, path)
+            if unusable:
+                refused.extend(unusable)
+                continue
             _check_category_path(model, path, category_model, label)
         policy = options.get("policy", wire.POLICY_CLIENT)
         if policy not in wire.POLICIES:
@@ -320,7 +393,7 @@ def build_registry(config: dict) -> Registry:
                 f"choose one of {', '.join(wire.POLICIES)}."
             )
         fields = _synced_fields(model, options, label)
-        problems = refusals(label, model, fields)
+        problems = refusals(label, model, fields, options)
         if problems:
             refused.extend(problems)
             continue
@@ -332,6 +405,7 @@ def build_registry(config: dict) -> Registry:
             )
         if display is None:
             display = next((f.name for f in fields if f.get_internal_type() == "CharField"), None)
+        config_labels[model._meta.label_lower] = label
         synced[model._meta.label_lower] = SyncedModel(
             label=model._meta.label_lower,
             model=model,
@@ -341,6 +415,10 @@ def build_registry(config: dict) -> Registry:
             writable=options.get("writable", bool(path)),
             display_field=display,
         )
+    shared = shared_table_refusals({config_labels[key]: s.model for key, s in synced.items()})
+    for refusal in shared:
+        del synced[refusal.model._meta.label_lower]
+    refused.extend(shared)
     return Registry(category_model=category_model, models=synced, refused=tuple(refused))
 
 

@@ -203,7 +203,14 @@ def describe_model(synced: SyncedModel) -> dict:
         "display_field": synced.display_field,
         "fields": [describe_field(synced.model, f) for f in synced.fields],
         **({"unique_together": together} if (together := unique_together(synced)) else {}),
+        # A multi-table child's registered parents: a key to one of them may name
+        # a row of this model (a note's artefact may be a painting).
+        **({"parents": parents} if (parents := _registered_parents(synced)) else {}),
     }
+
+
+def _registered_parents(synced: SyncedModel) -> list[str]:
+    return [parent.label for parent in get_registry().registered_above(synced)]
 
 
 def describe(user) -> dict:

@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 _collecting: ContextVar = ContextVar("fieldsync_collecting", default=None)
 _locked_feeds: ContextVar[set | None] = ContextVar("fieldsync_locked_feeds", default=None)
 _acting: ContextVar = ContextVar("fieldsync_acting", default=None)
+_deleting: ContextVar[set | None] = ContextVar("fieldsync_deleting", default=None)
 
 
 @dataclass
@@ -146,8 +147,11 @@ def track(
     """
     registry = get_registry()
     targets: dict[SyncedModel, dict[str, str | None]] = defaultdict(dict)
-    for instance in instances:
-        synced = registry.for_model(type(instance))
+    if deleted:
+        pairs = [(registry.for_model(type(instance)), instance) for instance in instances]
+    else:
+        pairs = rows_as_tracked(instances)
+    for synced, instance in pairs:
         if synced is None or instance.pk is None:
             continue
         try:
@@ -187,6 +191,7 @@ def track_targets(targets: dict[SyncedModel, dict[str, str | None]], authors=Non
         for synced, wanted in targets.items():
             model_versions, moved = _track_model(synced, wanted, authors or {})
             versions.update(model_versions)
+            _retire_parent_entries(synced, [pk for pk, key in wanted.items() if key is not None])
             if moved:
                 versions.update(_track_dependents(synced, moved))
     return versions
@@ -198,9 +203,9 @@ def _track_dependents(synced: SyncedModel, moved: list[str]) -> dict:
     versions: dict = {}
     for other in get_registry().category_models():
         hops = other.category_path.split("__")
-        if len(hops) < 2 or other.model._meta.get_field(hops[0]).related_model is not synced.model:
+        if len(hops) < 2 or not _is_a(synced.model, other.model._meta.get_field(hops[0])):
             continue
-        related = other.model._default_manager.select_related(hops[0])
+        related = own_rows(other).select_related(hops[0])
         for chunk in _chunks(moved, _LOOKUP_CHUNK):
             versions.update(track(related.filter(**{f"{hops[0]}__in": chunk})))
     return versions
@@ -329,7 +334,10 @@ def current_versions(synced: SyncedModel, pks: Iterable) -> dict[str, tuple[int,
 
 
 def _record(instance: models.Model, deleted: bool) -> None:
-    synced = get_registry().for_model(type(instance))
+    if deleted:
+        synced = get_registry().for_model(type(instance))
+    else:
+        synced, instance = _row_as_tracked(instance)
     if synced is None or instance.pk is None:
         return
     collector = _collecting.get()
@@ -359,8 +367,17 @@ def _lock_before_write(instance: models.Model, using: str, *, new_key: bool) -> 
     """
     if _locked_feeds.get() is not None:
         return  # the writer (push) took its locks before writing
-    synced = get_registry().for_model(type(instance))
-    if synced is None or not transaction.get_connection(using).in_atomic_block:
+    if not transaction.get_connection(using).in_atomic_block:
+        return
+    if new_key and not instance._state.adding:
+        synced, row = _row_as_tracked(instance)
+        if synced is not None and not isinstance(instance, synced.model):
+            instance = row  # a parent's instance of a child's row: the child's path
+    elif new_key:
+        synced = get_registry().tracked_as(type(instance))
+    else:
+        synced = get_registry().for_model(type(instance))
+    if synced is None:
         return
     keys = _live_keys(synced, instance.pk) if instance.pk is not None else []
     if new_key:
@@ -378,15 +395,19 @@ def _on_pre_save(sender, instance, using=None, **kwargs) -> None:
 def _on_pre_delete(sender, instance, using=None, **kwargs) -> None:
     _lock_before_write(instance, using, new_key=False)
     _note_rows_changed_by_delete(instance)
+    _note_deleting(instance)
 
 
 def _on_save(sender, instance, **kwargs) -> None:
     _record(instance, deleted=False)
+    _record_through_write(instance)
 
 
 def _on_delete(sender, instance, **kwargs) -> None:
     _record(instance, deleted=True)
     _record_rows_changed_by_delete(instance)
+    _record_parent_rows_kept(instance)
+    _record_through_write(instance)
 
 
 # -- rows a delete changes without a signal ------------------------------------
@@ -439,9 +460,8 @@ def own_rows(synced: SyncedModel) -> models.QuerySet:
     """The rows tracked as `synced`: a row of a multi-table child that is
     registered itself is tracked as the child (its save signals the child)."""
     rows = synced.model._default_manager.all()
-    for other in get_registry().models.values():
-        if synced.model in other.model._meta.parents:
-            rows = rows.exclude(pk__in=other.model._default_manager.values("pk"))
+    for other in get_registry().registered_below(synced.model):
+        rows = rows.exclude(pk__in=other.model._default_manager.values("pk"))
     return rows
 
 
@@ -508,6 +528,148 @@ def _on_m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) 
     elif action in ("post_add", "post_remove"):
         for related in model._default_manager.filter(pk__in=pk_set or ()):
             _record(related, deleted=False)
+
+
+# -- multi-table inheritance: one record per row --------------------------------
+#
+# A row of a multi-table child is also a row of each parent. It syncs once, as
+# the most derived registered model it is a row of (a painting, not also an
+# artefact), whichever class wrote it: a write through the parent reaches the
+# child's record, a write through the child (or a parent registered alone)
+# reaches nothing else, and an entry the parent's feed still held for the row
+# becomes a tombstone. Deleting either deletes both rows (Django's cascade);
+# a child deleted with ``keep_parents=True`` leaves a row of its parent, which
+# becomes the parent's record.
+
+
+def rows_as_tracked(instances: Iterable[models.Model]) -> list[tuple[SyncedModel, models.Model]]:
+    """Each written instance paired with the registration its row syncs as, as
+    an instance of that model. Costs one query per registered child kind, and
+    only for instances of a model that has one."""
+    registry = get_registry()
+    by_model: dict[type, dict[str, models.Model]] = defaultdict(dict)
+    for instance in instances:
+        if instance.pk is not None:
+            by_model[type(instance)][str(instance.pk)] = instance
+    found: list[tuple[SyncedModel, models.Model]] = []
+    for model, remaining in by_model.items():
+        for child in registry.registered_below(model):
+            for chunk in _chunks(list(remaining), _LOOKUP_CHUNK):
+                for row in child.model._default_manager.filter(pk__in=chunk):
+                    remaining.pop(str(row.pk), None)
+                    found.append((child, row))
+        synced = registry.tracked_as(model)
+        if synced is not None:
+            found.extend((synced, instance) for instance in remaining.values())
+    return found
+
+
+def _row_as_tracked(instance: models.Model) -> tuple[SyncedModel | None, models.Model]:
+    found = rows_as_tracked([instance])
+    return found[0] if found else (None, instance)
+
+
+def _is_a(model: type[models.Model], relation: models.Field) -> bool:
+    """Whether rows of `model` are rows of the model `relation` points at."""
+    target = relation.related_model
+    concrete = model._meta.concrete_model
+    return target is not None and (
+        target._meta.concrete_model is concrete
+        or target._meta.concrete_model in concrete._meta.get_parent_list()
+    )
+
+
+def _retire_parent_entries(synced: SyncedModel, pks: list[str]) -> None:
+    """A row now tracked as a registered child has no live entry as its
+    registered parents (the child was registered later, or the row became a
+    child's): any such entry becomes a tombstone, so no editor holds the row
+    twice."""
+    if not pks:
+        return
+    for parent in get_registry().registered_above(synced):
+        _track_model(parent, dict.fromkeys(pks), {})
+
+
+def _deleting_rows() -> set:
+    rows = _deleting.get()
+    if rows is None:
+        rows = set()
+        _deleting.set(rows)
+    return rows
+
+
+def _note_deleting(instance: models.Model) -> None:
+    """Note a row a delete is about to remove (Django sends every pre_delete of
+    a delete before its first post_delete): a multi-table child deleted beside
+    it then knows its parent row goes too (see `_record_parent_rows_kept`)."""
+    if instance.pk is not None and instance._meta.concrete_model in _parents_of_registered():
+        _deleting_rows().add((instance._meta.concrete_model, str(instance.pk)))
+
+
+_parents_cache: dict = {"registry": None, "parents": frozenset()}
+
+
+def _parents_of_registered() -> frozenset:
+    """The multi-table parents of registered models, for the registry in force."""
+    registry = get_registry()
+    if _parents_cache["registry"] is not registry:
+        parents = frozenset(
+            parent
+            for synced in registry.models.values()
+            for parent in synced.model._meta.concrete_model._meta.get_parent_list()
+        )
+        _parents_cache.update(registry=registry, parents=parents)
+    return _parents_cache["parents"]
+
+
+def _record_parent_rows_kept(instance: models.Model) -> None:
+    """After a registered child's row is deleted: a parent row the delete kept
+    (``delete(keep_parents=True)``) is a record of its own again."""
+    if instance.pk is None:
+        return
+    deleting = _deleting.get() or set()
+    deleting.discard((instance._meta.concrete_model, str(instance.pk)))
+    registry = get_registry()
+    if registry.for_model(type(instance)) is None:
+        return
+    for parent_model in instance._meta.concrete_model._meta.parents:
+        if registry.tracked_as(parent_model) is None:
+            continue
+        if (parent_model, str(instance.pk)) in deleting:
+            continue  # deleted with the child: its own post_delete follows
+        kept = parent_model._base_manager.filter(pk=instance.pk).first()
+        if kept is not None:
+            _record(kept, deleted=False)
+
+
+# -- many-to-many through a model of the site's own -----------------------------
+
+_through_cache: dict = {"registry": None, "by_model": {}}
+
+
+def _through_owners(model: type[models.Model]) -> tuple[tuple[SyncedModel, str], ...]:
+    """(synced model, owner key attname) for each synced many-to-many whose custom
+    ``through`` model is `model`: a row of it written directly (an inline in the
+    admin, ``Membership.objects.create``) changes the owner's value silently."""
+    registry = get_registry()
+    if _through_cache["registry"] is not registry:
+        found: dict = defaultdict(list)
+        for synced in registry.models.values():
+            for field in synced.fields:
+                through = field.remote_field.through if field.many_to_many else None
+                if through is not None and not through._meta.auto_created:
+                    owner = through._meta.get_field(field.m2m_field_name()).attname
+                    found[through].append((synced, owner))
+        _through_cache.update(registry=registry, by_model={k: tuple(v) for k, v in found.items()})
+    return _through_cache["by_model"].get(model, ())
+
+
+def _record_through_write(instance: models.Model) -> None:
+    for synced, owner_attname in _through_owners(type(instance)):
+        owner_pk = getattr(instance, owner_attname, None)
+        owner = synced.model._default_manager.filter(pk=owner_pk).first()
+        if owner is not None:
+            _record(owner, deleted=False)
 
 
 def connect_signals() -> None:

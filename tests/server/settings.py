@@ -13,8 +13,9 @@ from server_plugin.demo.settings import *  # noqa: E402,F403
 from server_plugin.demo.settings import INSTALLED_APPS  # noqa: E402
 
 # The museum's tables exist in the test database too; its tests switch FIELDSYNC
-# to the museum's (tests/server/museum.py).
-INSTALLED_APPS = [*INSTALLED_APPS, "tests.museum_site"]
+# to the museum's (tests/server/museum.py). The shapes app holds small models of
+# the shapes fieldsync supports or refuses (tests/server/test_model_shapes.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.museum_site", "tests.shapes_app"]
 
 if os.environ.get("FIELDSYNC_TEST_DB") == "postgres":
     DATABASES = {
