@@ -6,15 +6,18 @@ changed (mine differs from base):
 
 - the other side left it alone (theirs == base): take mine;
 - both sides made the same change: take it;
-- a text field both changed: merge the two edits of the text when they touch
-  different sentences (diff-match-patch finds the edits), else conflict;
+- a text field both changed: merge when the two sides changed different
+  sentences and the result reads as both wrote it (`merge_text`), else
+  conflict, carrying a suggestion for a human to check (`suggest_text_merge`);
 - a many-to-many field (a set of keys): add what either side added, remove
   what either side removed; always clean;
 - anything else: conflict.
 
 Two editors rewriting the same sentence is treated as a conflict even when
 their character ranges do not overlap: merging half-sentences silently is
-how prose gets mangled, and a human sees the conflict instead.
+how prose gets mangled, and a human sees the conflict instead. So are edits
+that meet at a sentence boundary in a way that could glue or split sentences
+("on Monday.The figures"): a clean merge is one nobody needs to read again.
 """
 
 from __future__ import annotations
@@ -28,7 +31,10 @@ from diff_match_patch import diff_match_patch
 
 TEXT, SET, VALUE = "text", "set", "value"
 
-_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(\s|$)|\n")
+# A sentence ends at . ! ? (closing quotes or brackets allowed) and one space,
+# or at a line break. Written to start with one set of characters, which the
+# regex engine scans for quickly (about four times faster on long texts).
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=[.!?])[.!?]*[\"')\]]*(?:\s|$)|(?<=\n))")
 
 
 @dataclass
@@ -91,44 +97,179 @@ def _edits(base: str, other: str) -> list[tuple[int, int, str]]:
     return edits
 
 
-def _sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen [start, end) to the sentences it touches."""
-    left = 0
-    for match in _SENTENCE_END.finditer(text, 0, start):
-        left = match.end()
-    right_match = _SENTENCE_END.search(text, end)
-    right = right_match.end() if right_match else len(text)
-    return left, right
+# -- text, merged by sentence -------------------------------------------------------
+#
+# A text is cut into sentences, each keeping the space or line break after it,
+# so that joined again they are the text. A side's change is a run of base
+# sentences replaced by others, found by diffing the sentences as tokens.
+
+Hunk = tuple[int, int, tuple[str, ...]]  # base sentences [start, end) -> these sentences
+_MOST_SENTENCES = 0x10FFFF - 0x900  # one character each in a diff (see _token)
+
+_SENTINEL = " "  # ends every text while it is merged: a last sentence ends like the others
+_GLUED = re.compile(r"[.!?][.!?]*[\"')\]]*[^\W\d_]")  # "y.T" of "Monday.The"
+_WORD_BEFORE, _WORD_AFTER = re.compile(r"\w*\Z"), re.compile(r"\w*")
 
 
-def merge_text(base: str, mine: str, theirs: str) -> str | None:
-    """Both sides' edits of a text, or None when they touch the same sentence."""
-    mine_edits = _edits(base, mine)
-    theirs_edits = _edits(base, theirs)
-    combined = list(mine_edits)
-    for edit in theirs_edits:
-        if edit in mine_edits:
-            continue  # both made the very same edit
-        span = _sentence_span(base, edit[0], edit[1])
-        for other in mine_edits:
-            other_span = _sentence_span(base, other[0], other[1])
-            if span[0] < other_span[1] and other_span[0] < span[1]:
-                return None
-            if span == other_span:  # e.g. two insertions in one empty spot
-                return None
-        combined.append(edit)
+def _sentences(text: str) -> list[str]:
+    """`text` cut after each sentence end (`.`, `!`, `?` and one space, or a line break)."""
+    pieces, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        pieces.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
+def _end_kind(sentence: str) -> tuple[bool, str]:
+    """How a sentence ends: with a full stop (or ! ?) or not, then a space or a line break."""
+    body = sentence.rstrip()
+    return body.rstrip("\"')]").endswith((".", "!", "?")), sentence[len(body) :]
+
+
+def _token(index: int) -> str:
+    """One character standing for one sentence in a diff; never a surrogate."""
+    point = 0x100 + index
+    return chr(point + 0x800 if point >= 0xD800 else point)
+
+
+def _sentence_hunks(base: list[str], other: list[str]) -> list[Hunk]:
+    """The runs of base sentences `other` replaced; n sentences for n are n hunks of one."""
+    codes: dict[str, str] = {}
+    for sentence in (*base, *other):
+        codes.setdefault(sentence, _token(len(codes)))
+    names = {code: sentence for sentence, code in codes.items()}
+    diffs = _dmp().diff_main(
+        "".join(codes[s] for s in base), "".join(codes[s] for s in other), False
+    )
+    hunks: list[Hunk] = []
+    position, start, added = 0, None, []
+    for op, chars in [*diffs, (0, "")]:
+        if op != 0:
+            start = position if start is None else start
+            if op == -1:
+                position += len(chars)
+            else:
+                added.extend(names[c] for c in chars)
+            continue
+        if start is not None and len(added) == position - start:
+            hunks.extend((start + i, start + i + 1, (s,)) for i, s in enumerate(added))
+        elif start is not None:
+            hunks.append((start, position, tuple(added)))
+        start, added = None, []
+        position += len(chars)
+    return hunks
+
+
+def _overlap(a: Hunk, b: Hunk) -> bool:
+    """Both replace a sentence in common, or one inserts inside what the other replaced."""
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _clash(a: Hunk, b: Hunk, base: list[str]) -> bool:
+    """Whether two changes, one from each side, cannot both be taken as they are.
+
+    They clash when they overlap, when either inserts sentences at the other's
+    edge (or both insert at one place), and when one ends where the other
+    begins and the sentence end between them (a full stop or not, the space or
+    line break after it) is no longer the base's.
+    """
+    (a_start, a_end, _), (b_start, b_end, _) = a, b
+    if a_start == a_end or b_start == b_end:
+        return a_start <= b_end and b_start <= a_end
+    if _overlap(a, b):
+        return True
+    left = a if a_end == b_start else b if b_end == a_start else None
+    if left is None or not left[2]:
+        return False  # apart, or the first one only deleted sentences
+    return _end_kind(left[2][-1]) != _end_kind(base[left[1] - 1])
+
+
+@dataclass(frozen=True)
+class _SentenceMerge:
+    text: str | None  # both sides' sentences together; None when both replaced one sentence
+    clean: bool  # nothing clashed, and cut again the text has exactly these sentences
+
+
+def _merge_sentences(base: str, mine: str, theirs: str) -> _SentenceMerge:
+    base_sentences, mine_sentences, theirs_sentences = (
+        _sentences(text + _SENTINEL) for text in (base, mine, theirs)
+    )
+    if len(base_sentences) + len(mine_sentences) + len(theirs_sentences) > _MOST_SENTENCES:
+        return _SentenceMerge(None, clean=False)  # a million sentences: a human decides
+    mine_hunks = _sentence_hunks(base_sentences, mine_sentences)
+    theirs_hunks = _sentence_hunks(base_sentences, theirs_sentences)
+    pairs = [(a, b) for a in mine_hunks for b in theirs_hunks if a != b]  # alike: taken once
+    if any(_overlap(a, b) for a, b in pairs):
+        return _SentenceMerge(None, clean=False)
+    combined = list(base_sentences)
+    for start, end, sentences in sorted({*mine_hunks, *theirs_hunks}, reverse=True):
+        combined[start:end] = sentences
+    text = "".join(combined)
+    clean = not any(_clash(a, b, base_sentences) for a, b in pairs)
+    return _SentenceMerge(text[: -len(_SENTINEL)], clean and _sentences(text) == combined)
+
+
+def _glued(text: str) -> set[str]:
+    """Each place a sentence runs into the next with no space ("Monday.The"), with its words."""
+    found = set()
+    for match in _GLUED.finditer(text):
+        before = _WORD_BEFORE.search(text, max(match.start() - 40, 0), match.start()).group()
+        found.add(before + match.group() + _WORD_AFTER.match(text, match.end()).group())
+    return found
+
+
+def _glues(text: str, *sources: str) -> bool:
+    """Whether `text` runs a sentence into the next where none of `sources` did."""
+    return not _glued(text) <= set().union(*(_glued(source) for source in sources))
+
+
+def _apply_edits(base: str, *sides: list[tuple[int, int, str]]) -> str | None:
+    """Every side's character edits applied to base; None when two of them overlap."""
+    edits = sorted({edit for side in sides for edit in side})
+    for (start, end, _), (next_start, next_end, _) in zip(edits, edits[1:], strict=False):
+        if next_start < end or (next_start == start and (start == end or next_start == next_end)):
+            return None
     result = base
-    for start, end, replacement in sorted(combined, key=lambda e: (e[0], e[1]), reverse=True):
+    for start, end, replacement in reversed(edits):
         result = result[:start] + replacement + result[end:]
     return result
 
 
+def merge_text(base: str, mine: str, theirs: str) -> str | None:
+    """Both sides' edits of a text, or None when the result might not read as they wrote it.
+
+    Accepted only when the two sides changed different sentences, neither
+    inserted a sentence right where the other changed one, the sentence end
+    where their changes meet is untouched, and the result has exactly the
+    sentences of the two sides: each side's edits intact, nothing glued or split.
+    """
+    merged = _merge_sentences(base, mine, theirs)
+    return merged.text if merged.clean else None
+
+
 def suggest_text_merge(base: str, mine: str, theirs: str) -> str | None:
-    """diff-match-patch's fuzzy patch of my edit onto theirs, for a human to check."""
+    """A merge for a human to check when `merge_text` found none, or None.
+
+    In order: the two sides' sentences together (when they replaced different
+    ones); their character edits together (when those do not overlap);
+    diff-match-patch's fuzzy patch of one side onto the other, either way. A
+    candidate that glues two sentences is never offered, and the answer is the
+    same whichever side is "mine".
+    """
+    by_sentence = _merge_sentences(base, mine, theirs).text
+    by_character = _apply_edits(base, _edits(base, mine), _edits(base, theirs))
+    for candidate in (by_sentence, by_character):
+        if candidate is not None and not _glues(candidate, base, mine, theirs):
+            return candidate
     engine = _dmp()
-    patches = engine.patch_make(base, mine)
-    merged, applied = engine.patch_apply(patches, theirs)
-    return merged if all(applied) else None
+    fuzzy = set()
+    for side, onto in ((mine, theirs), (theirs, mine)):
+        patched, applied = engine.patch_apply(engine.patch_make(base, side), onto)
+        if all(applied) and not _glues(patched, base, mine, theirs):
+            fuzzy.add(patched)
+    return min(fuzzy) if fuzzy else None
 
 
 def merge_set(base: list, mine: list, theirs: list) -> list:
