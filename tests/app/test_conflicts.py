@@ -150,6 +150,11 @@ def test_resolving_a_body_conflict_sends_what_the_result_pane_showed(
             screen = await open_conflict_screen(pilot)
             seen["header"] = str(screen.query_one("#conflict-title").visual.plain)
             seen["suggestion"] = screen.current_field.suggestion
+            seen["offered"] = (
+                screen.query_one("#result-pane").border_title,
+                screen.result_text,
+                dict(screen.choices[screen.current.id]),
+            )
             if take == "edit":
                 await pilot.press("e")
                 await pilot.press(*"Update", "space")
@@ -159,12 +164,18 @@ def test_resolving_a_body_conflict_sends_what_the_result_pane_showed(
             await pilot.pause()
             seen["result"] = screen.result_text
             seen["title"] = screen.query_one("#result-pane").border_title
+            seen["summary"] = str(screen.query_one("#summary-text").visual.plain)
             await accept_and_sync(pilot)
             seen["mark"] = marks_in_table(app, pk)
 
     asyncio.run(scenario())
 
     assert "Conflict 1 of 1" in seen["header"] and "field 1 of 1: body" in seen["header"]
+    # The suggestion is shown for the editor to read, never chosen for them.
+    offered_title, offered_text, chosen = seen["offered"]
+    assert offered_title.startswith("Result — not chosen yet")
+    assert "suggested merge" in offered_title
+    assert seen["suggestion"] in offered_text and chosen == {}
     expected = {
         "mine": mine,
         "theirs": theirs,
@@ -173,8 +184,10 @@ def test_resolving_a_body_conflict_sends_what_the_result_pane_showed(
     }[take]
     assert expected is not None
     assert seen["result"] == expected
-    word = {"mine": "mine", "theirs": "theirs", "merge": "automatic merge", "edit": "edited"}
+    word = {"mine": "mine", "theirs": "theirs", "merge": "suggested merge", "edit": "edited"}
     assert word[take] in seen["title"]
+    if take == "merge":  # a suggestion is never marked as a clean merge
+        assert "✓" not in seen["title"] and "Body: suggestion (read it)" in seen["summary"]
     assert server_values(central, pk)["body"] == seen["result"]
     assert open_conflicts() == [] and local_record(pk).conflicted is False
     assert seen["mark"] == ""
@@ -216,7 +229,7 @@ def test_choices_per_field_are_combined_into_one_resolution(driver, central, log
     assert open_conflicts() == []
 
 
-def test_take_merge_without_an_automatic_merge_is_refused_and_changes_nothing(
+def test_take_suggestion_without_a_suggested_merge_is_refused_and_changes_nothing(
     driver, central, logged_in
 ):
     pk, _values = first_article(central)
@@ -244,7 +257,7 @@ def test_take_merge_without_an_automatic_merge_is_refused_and_changes_nothing(
 
     asyncio.run(scenario())
 
-    assert any("no automatic merge for Title" in note for note in seen["notes"])
+    assert any("no suggested merge for Title" in note for note in seen["notes"])
     assert seen["after"] == seen["before"] and seen["before"][1] == {}
     assert seen["before"][0].startswith("Choose:")
     assert seen["still_open"]

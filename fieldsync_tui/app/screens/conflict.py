@@ -3,10 +3,14 @@
 For the current field the three versions stand next to each other with what
 each side inserted and deleted marked against the base; below, the Result
 pane shows exactly what will be kept. Choices are per field (take mine,
-theirs, the automatic merge, or edit the result); accepting combines them
+theirs, the suggested merge, or edit the result); accepting combines them
 into one resolution through the sync engine's `resolve`, which queues the
 result against the server's version. A record deleted on one side is
 decided as a whole: keep it or let it go.
+
+A clean merge never comes here (the server or the sync applied it), so a
+suggested merge on this screen is a machine's guess for the editor to read:
+it is shown as a suggestion, never as merged, and never chosen for them.
 """
 
 from __future__ import annotations
@@ -44,12 +48,18 @@ from ..widgets.status_bar import StatusBar, when
 
 MINE, THEIRS, MERGE, EDITED = "mine", "theirs", "merge", "edited"
 RESULT_TITLES = {
-    MERGE: "Result — automatic merge ✓ (both changes kept: check it reads well)",
+    MERGE: "Result — suggested merge (a machine's guess: read it before you accept)",
     MINE: "Result — mine (your edit)",
     THEIRS: "Result — theirs (the server's version)",
     EDITED: "Result — edited by you ✓",
 }
-CHOICE_WORDS = {MERGE: "merge ✓", MINE: "mine ✓", THEIRS: "theirs ✓", EDITED: "edited ✓"}
+CHOICE_WORDS = {
+    MERGE: "suggestion (read it)",
+    MINE: "mine ✓",
+    THEIRS: "theirs ✓",
+    EDITED: "edited ✓",
+}
+SUGGESTED_TITLE = "Result — not chosen yet · a suggested merge, for you to read: g takes it"
 
 
 # -- what the screen shows, read from the store in a worker ---------------------
@@ -285,7 +295,7 @@ class ConflictScreen(Screen):
     BINDINGS = [
         Binding("m", "take_mine", "Take mine", id="take_mine"),
         Binding("t", "take_theirs", "Take theirs", id="take_theirs"),
-        Binding("g", "take_merge", "Take merge", id="take_merge"),
+        Binding("g", "take_merge", "Take suggestion", id="take_merge"),
         Binding("e", "edit_result", "Edit result", id="edit_result"),
         Binding("n", "next_field", "Next field", id="next_field", group=_FIELD_KEYS),
         Binding("p", "previous_field", "Previous field", id="previous_field", group=_FIELD_KEYS),
@@ -401,7 +411,7 @@ class ConflictScreen(Screen):
                 )
             self.versions[view.id] = view.theirs_version
             if view.id not in self.choices:
-                self.choices[view.id] = _default_choices(view)
+                self.choices[view.id] = {}  # the editor chooses every field, a suggestion too
         ids = [view.id for view in self.conflicts]
         if current in ids:
             self.index = ids.index(current)
@@ -521,15 +531,23 @@ class ConflictScreen(Screen):
         if choice is None:
             pane.border_title = "Result — not chosen yet"
             pane.set_class(True, "-undecided")
+            suggested = not view.whole_record and current and current.suggestion is not None
             keys = (
                 "m keep yours · t accept the deletion"
                 if view.deleted_on_server
                 else "m delete it anyway · t keep the server's version"
                 if view.deleted_here
                 else "m take mine · t take theirs · e edit"
-                + (" · g take the automatic merge" if current and current.suggestion else "")
+                + (" · g take the suggestion below" if suggested else "")
             )
-            text.update(Content.styled(f"Choose: {keys}", "italic $text-muted"))
+            prompt = Content.styled(f"Choose: {keys}", "italic $text-muted")
+            if not suggested:
+                text.update(prompt)
+                return
+            pane.border_title = SUGGESTED_TITLE
+            base, shown = current.shown["base"] or "", current.shown["suggestion"]
+            content = render_result(base, shown, words=use_words(base, shown))
+            text.update(Content.assemble(prompt, "\n\n", content))
             return
         pane.set_class(False, "-undecided")
         if view.whole_record:
@@ -622,15 +640,15 @@ class ConflictScreen(Screen):
         if view.whole_record:
             self.notify(
                 "One side deleted this record: keep it (m) or let it go (t).",
-                title="No automatic merge",
+                title="No suggestion",
                 severity="warning",
             )
             return
         if current is None or current.suggestion is None:
             name = current.label if current else "this record"
             self.notify(
-                f"There is no automatic merge for {name}: take mine (m), theirs (t) or edit (e).",
-                title="No automatic merge",
+                f"There is no suggested merge for {name}: take mine (m), theirs (t) or edit (e).",
+                title="No suggestion",
                 severity="warning",
             )
             return
@@ -775,17 +793,6 @@ def combine(view: ConflictView, choices: dict[str, Choice]) -> tuple[str, dict |
         return take, None
     edited = {name: c.value for name, c in choices.items() if c.take != THEIRS}
     return THEIRS, edited
-
-
-def _default_choices(view: ConflictView) -> dict[str, Choice]:
-    """The automatic merge where there is one; every other field waits for the editor."""
-    if view.whole_record:
-        return {}
-    return {
-        item.name: Choice(MERGE, item.suggestion, item.shown["suggestion"])
-        for item in view.fields
-        if item.suggestion is not None
-    }
 
 
 def _whole_record_choices(view: ConflictView, take: str) -> dict[str, Choice]:
