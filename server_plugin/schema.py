@@ -195,7 +195,7 @@ def describe_model(synced: SyncedModel) -> dict:
         "label": synced.label,
         "verbose_name": str(meta.verbose_name),
         "verbose_name_plural": str(meta.verbose_name_plural),
-        "pk": {"name": meta.pk.name, "type": key_field(meta.pk).get_internal_type()},
+        "pk": _describe_key(meta.pk),
         "category_path": synced.category_path,
         "reference": synced.is_reference,
         "writable": synced.writable,
@@ -207,6 +207,16 @@ def describe_model(synced: SyncedModel) -> dict:
         # a row of this model (a note's artefact may be a painting).
         **({"parents": parents} if (parents := _registered_parents(synced)) else {}),
     }
+
+
+def _describe_key(pk: models.Field) -> dict:
+    """The primary key's name and type; a natural text key's length too, as the
+    editor types it when creating a record (a material's code)."""
+    key = key_field(pk)
+    described = {"name": pk.name, "type": key.get_internal_type()}
+    if key.get_internal_type() != "UUIDField" and getattr(key, "max_length", None):
+        described["max_length"] = key.max_length
+    return described
 
 
 def _registered_parents(synced: SyncedModel) -> list[str]:

@@ -63,7 +63,8 @@ def _check_references(schema: Schema, field, value) -> None:
         if field.related_model == schema.category_model and not field.to_field:
             found = Category.objects.filter(key=str(key)).exists()
         else:
-            related = Record.objects.filter(model=field.related_model, deleted=False)
+            kinds = schema.kinds_of(field.related_model)
+            related = Record.objects.filter(model__in=kinds, deleted=False)
             if field.to_field:  # ForeignKey(to_field=...): the key is a field of the record
                 related = related.filter(**{f"values__{field.to_field}__exact": key})
             else:
@@ -115,12 +116,13 @@ def category_of(schema: Schema, model: ModelSchema, values: dict) -> str | None:
         if index == len(hops) - 1:
             return str(value)
         target_label = current_model.field(hop).related_model
-        target = Record.objects.filter(model=target_label, object_pk=str(value)).first()
+        kinds = schema.kinds_of(target_label)
+        target = Record.objects.filter(model__in=kinds, object_pk=str(value)).first()
         if target is None:
             return None
         if target.category_key is not None and index == len(hops) - 2:
             return target.category_key
-        current_model, current_values = schema.get(target_label), target.values
+        current_model, current_values = schema.get(target.model), target.values
     return None
 
 
@@ -202,6 +204,8 @@ def create_record(
     schema: Schema, model_name: str, values: dict, category: str | None = None
 ) -> Record:
     model = schema.get(model_name)
+    values = dict(values)
+    natural_key = _natural_key(model, values.pop(model.pk_name, None))
     if category is not None and model.category_field:
         field = model.field(model.category_field)
         if schema.category_model == field.related_model:
@@ -220,7 +224,10 @@ def create_record(
         )
     with transaction.atomic():
         _require_checked_out(key, model)
-        pk = wire.new_temp_pk() if model.integer_pk else str(uuid.uuid4())
+        pk = wire.new_temp_pk() if model.integer_pk else natural_key or str(uuid.uuid4())
+        taken = Record.objects.filter(model=model.label, object_pk=pk)
+        if natural_key is not None and taken.exists():
+            raise EditError(f"{model.pk_name}: a {model.verbose_name} {pk!r} exists already")
         record = Record.objects.create(
             model=model.label,
             object_pk=pk,
@@ -233,6 +240,23 @@ def create_record(
         )
         _queue(record, PendingChange.CREATE)
     return record
+
+
+def _natural_key(model: ModelSchema, value: Any) -> str | None:
+    """The key an editor gave a new record with a natural key, checked; None
+    for keys the device or the server makes."""
+    if not model.natural_pk:
+        if value is not None:
+            raise EditError(f"{model.pk_name}: a new {model.verbose_name}'s key is made for it")
+        return None
+    if value is None:
+        message = f"give the new {model.verbose_name} its key ({model.pk_name})"
+        raise EditError(f"{model.pk_name}: {message}", {model.pk_name: message})
+    try:
+        model.key_field.validate(value)
+    except FieldError as error:
+        raise EditError(f"{model.pk_name}: {error}", {model.pk_name: str(error)}) from None
+    return str(value)
 
 
 def delete_record(schema: Schema, model_name: str, pk: Any) -> Record | None:

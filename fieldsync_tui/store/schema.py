@@ -282,6 +282,8 @@ class ModelSchema:
     display_field: str | None
     fields: tuple[FieldSchema, ...] = field(default_factory=tuple)
     unique_together: tuple = ()  # ({"fields": [...], "message": "..."}, ...)
+    parents: tuple[str, ...] = ()  # registered multi-table parents ("museum.artefact")
+    pk_max_length: int | None = None  # a natural CharField key's max_length
 
     @classmethod
     def from_json(cls, data: dict) -> ModelSchema:
@@ -298,11 +300,27 @@ class ModelSchema:
             display_field=data.get("display_field"),
             fields=tuple(FieldSchema.from_json(f) for f in data.get("fields", ())),
             unique_together=tuple(data.get("unique_together") or ()),
+            parents=tuple(data.get("parents") or ()),
+            pk_max_length=data["pk"].get("max_length"),
         )
 
     @property
     def integer_pk(self) -> bool:
         return self.pk_type in _AUTO_TYPES
+
+    @property
+    def natural_pk(self) -> bool:
+        """A key the editor gives (a material's code): neither made by the
+        database (a temporary id until then) nor a UUID the device makes."""
+        return not self.integer_pk and self.pk_type != "UUIDField"
+
+    @cached_property
+    def key_field(self) -> FieldSchema:
+        """The primary key as a field: typed once, when a record with a natural
+        key is created (``--set code=obsidian``), never edited after."""
+        return FieldSchema(
+            name=self.pk_name, type=self.pk_type, max_length=self.pk_max_length, editable=False
+        )
 
     @property
     def category_field(self) -> str | None:
@@ -313,6 +331,8 @@ class ModelSchema:
         for candidate in self.fields:
             if candidate.name == name:
                 return candidate
+        if name == self.pk_name and self.natural_pk:
+            return self.key_field
         raise FieldError(
             f"{self.label} has no field {name!r} (fields: {', '.join(f.name for f in self.fields)})"
         )
@@ -349,11 +369,18 @@ class Schema:
         known = ", ".join(sorted(self.models)) or "none yet: run fieldsync sync"
         raise UnknownModel(f"unknown model {name!r} (known: {known})")
 
+    def kinds_of(self, label: str) -> list[str]:
+        """The models a key to `label` may name a record of: `label` and its
+        registered multi-table children (a note's artefact may be a painting)."""
+        return [label, *(m.label for m in self.models.values() if label in m.parents)]
+
     def referring_fields(self, label: str) -> list[tuple[ModelSchema, FieldSchema]]:
-        """Every (model, field) that points at `label`: where a temporary id may sit."""
+        """Every (model, field) that points at `label` (or at one of its
+        multi-table parents): where a temporary id may sit."""
+        targets = {label, *(self.models[label].parents if label in self.models else ())}
         return [
             (model, f)
             for model in self.models.values()
             for f in model.fields
-            if f.related_model == label
+            if f.related_model in targets
         ]

@@ -376,9 +376,9 @@ def _related_labels(schema: Schema, record: dict) -> dict:
             names = dict(Category.objects.filter(key__in=keys).values_list("key", "name"))
         else:
             names = dict(
-                Record.objects.filter(model=field.related_model, object_pk__in=keys).values_list(
-                    "object_pk", "title"
-                )
+                Record.objects.filter(
+                    model__in=schema.kinds_of(field.related_model), object_pk__in=keys
+                ).values_list("object_pk", "title")
             )
         labels[field.name] = ", ".join(names.get(k, k) for k in keys)
     return labels

@@ -327,7 +327,7 @@ def _related_options(schema: Schema, field: FieldSchema) -> list[tuple[str, obje
         rows = Category.objects.values_list("name", "key")
         return [(name, field.parse(key)) for name, key in rows]
     rows = (
-        Record.objects.filter(model=field.related_model, deleted=False)
+        Record.objects.filter(model__in=schema.kinds_of(field.related_model), deleted=False)
         .order_by("title")
         .values_list("title", "object_pk")[:CHOICES_SHOWN]
     )
