@@ -202,7 +202,9 @@ class FieldsyncApp(App):
         try:
             engine = self.engine(progress=self._progressed)
             report = engine.sync()
-            self.post_message(SyncFinished(_summary(report), report.problems))
+            self.post_message(
+                SyncFinished(_summary(report), report.problems, report.schema_changes)
+            )
         except Offline as error:
             self.post_message(SyncFailed(str(error), offline=True))
         except (TransportError, Exception) as error:  # shown, never a traceback
@@ -296,6 +298,9 @@ class FieldsyncApp(App):
         self.notify(message.summary, title="Synced")
         for problem in message.problems:
             self.notify(problem, title="Sync problem", severity="warning")
+        for notice in message.schema_changes:  # values set aside are named with their file
+            self.notify(notice, title="The central site's schema changed", severity="warning",
+                        timeout=30)  # fmt: skip
 
     @on(SyncFailed)
     def sync_failed(self, message: SyncFailed) -> None:

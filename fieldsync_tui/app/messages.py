@@ -55,6 +55,7 @@ class SyncProgressed(Event):
 class SyncFinished(Event):
     summary: str
     problems: list[str] = field(default_factory=list)
+    schema_changes: list[str] = field(default_factory=list)  # how the store followed, in words
 
 
 @dataclass

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from .. import credentials
-from ..store import discard, edits, queries
+from ..store import discard, edits, queries, set_aside
 from ..store.models import Account, Conflict, PendingChange, Record
 from ..store.schema import Schema
 from ..sync import conflicts as conflict_resolution
@@ -51,6 +51,7 @@ def login(args, folder: Path) -> int:
     engine = SyncEngine(transport)
     engine.refresh_schema()
     engine.refresh_categories()
+    _print_schema_changes(engine.schema_changes)
     print(f"Logged in to {account.server_url} as {args.username} (device {device}).")
     return EXIT_OK
 
@@ -123,9 +124,11 @@ def sync(args, folder: Path) -> int:
                 "pushed": dict(report.pushed),
                 "pulled": dict(report.pulled),
                 "problems": report.problems,
+                "schema_changes": report.schema_changes,
             }
         )
     else:
+        _print_schema_changes(report.schema_changes)
         pushed = ", ".join(f"{n} {s}" for s, n in sorted(report.pushed.items())) or "nothing"
         pulled = ", ".join(f"{n} {s}" for s, n in sorted(report.pulled.items()) if n) or "nothing"
         print(f"Pushed: {pushed}. Pulled: {pulled}.")
@@ -136,12 +139,32 @@ def sync(args, folder: Path) -> int:
     return status
 
 
+def _print_schema_changes(notices: list[str]) -> None:
+    """How the store followed the central site's new schema (sync/schema_change.py)."""
+    if notices:
+        print("The central site's schema changed:")
+    for notice in notices:
+        print(f"  - {notice}")
+
+
+def _set_aside_listing() -> list[dict]:
+    """Every set-aside file, without the values (they are in the file)."""
+    keys = ("path", "model", "pk", "title", "reason", "set_aside_at")
+    return [{key: entry.get(key) for key in keys} for entry in set_aside.entries()]
+
+
 def status(args, folder: Path) -> int:
     engine = _engine(args)
     engine.check_connectivity()
     state = engine.status()
     if args.json:
-        emit_json({**state.to_json(), "rejected_changes": queries.rejected_changes()})
+        emit_json(
+            {
+                **state.to_json(),
+                "rejected_changes": queries.rejected_changes(),
+                "set_aside": _set_aside_listing(),
+            }
+        )
         return EXIT_OK
     mark = "● online" if state.online else "○ OFFLINE"
     last = state.last_sync_at.strftime("%Y-%m-%d %H:%M") if state.last_sync_at else "never"
@@ -151,6 +174,9 @@ def status(args, folder: Path) -> int:
     if state.checked_out:
         print("checked out: " + ", ".join(state.checked_out))
     _print_rejected(queries.rejected_changes())
+    kept = set_aside.entries()
+    if kept:
+        print(f"{len(kept)} set-aside file(s) of values taken out of records: {set_aside.folder()}")
     return EXIT_OK
 
 

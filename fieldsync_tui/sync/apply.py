@@ -18,6 +18,7 @@ from server_plugin.protocol import merge, wire
 from ..store.bulk import update_rows
 from ..store.models import Category, Conflict, PendingChange, Record
 from ..store.schema import ModelSchema, Schema
+from .schema_change import only_known
 
 _LOOKUP_CHUNK = 500
 _PULLED_FIELDS = [
@@ -34,8 +35,14 @@ def _chunks(items: list, size: int = _LOOKUP_CHUNK):
 # -- pulling -------------------------------------------------------------------
 
 
-def apply_feed_page(schema: Schema, category: Category | None, page: dict) -> dict:
-    """Apply one page of a feed; returns counts {"new", "updated", "deleted", "conflicts"}."""
+def apply_feed_page(
+    schema: Schema, category: Category | None, page: dict, again: bool = False
+) -> dict:
+    """Apply one page of a feed; returns counts {"new", "updated", "deleted", "conflicts"}.
+
+    `again`: the page is read again below the cursor (rights that widened, fields the
+    schema gained): a record held here at the same version, without local work, takes
+    the server's values anew."""
     counts = {"new": 0, "updated": 0, "deleted": 0, "conflicts": 0}
     by_model: dict[str, list[dict]] = {}
     for change in page["changes"]:
@@ -52,7 +59,7 @@ def apply_feed_page(schema: Schema, category: Category | None, page: dict) -> di
         for change in changes:
             pk = str(change["pk"])
             record = existing.get(pk)
-            outcome = _apply_change(model, category, record, change, counts)
+            outcome = _apply_change(model, category, record, change, counts, again)
             if outcome is None:
                 continue
             if record is None:
@@ -65,7 +72,9 @@ def apply_feed_page(schema: Schema, category: Category | None, page: dict) -> di
     return counts
 
 
-def _apply_change(model: ModelSchema, category, record: Record | None, change: dict, counts):
+def _apply_change(
+    model: ModelSchema, category, record: Record | None, change: dict, counts, again=False
+):
     key = None if model.reference else (category.key if category else None)
     version = change["version"]
     if change.get("deleted"):
@@ -99,7 +108,9 @@ def _apply_change(model: ModelSchema, category, record: Record | None, change: d
             title=model.title_of(theirs),
         )
     if record.base_version is not None and version <= record.base_version:
-        return None  # already have it (often our own push coming back)
+        untouched = not (record.pending or record.conflicted)
+        if not (again and version == record.base_version and untouched):
+            return None  # already have it (often our own push coming back)
     if record.conflicted:
         # The server moved again: the conflict is now against this newer version.
         merged = merge.three_way_merge(
@@ -251,7 +262,7 @@ def _settle_applied(schema, model, entry, record, result) -> None:
 
 def _take_result(model, entry, record, result) -> None:
     """The server's state becomes the record's base; later local edits stay on top."""
-    theirs = result.get("values") or {}
+    theirs = only_known(model, result.get("values") or {})  # a receipt may predate the schema
     sent = entry.payload or {}
     sent_state = {**record.base_values, **sent.get("values", {})}
     later = merge.changed_fields(sent_state, record.values, model.field_types())

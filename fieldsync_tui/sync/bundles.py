@@ -25,6 +25,7 @@ from ..store.models import Account, Category, PendingChange
 from ..store.schema import Schema
 from .apply import apply_feed_page, apply_push_result, apply_review_outcome, freeze
 from .engine import EngineError, NotLoggedIn, next_round
+from .schema_change import carry_over
 
 UPLOAD_HINT = (
     "upload it on the central site (admin → Devices → Apply a changes bundle, "
@@ -162,6 +163,8 @@ def import_bundle(data: bytes, token: str) -> Imported:
             Account.objects.update(
                 device_id=bundle.device_id, server_id=bundle.server or known_server
             )
+            # The store follows a new schema as on a sync (schema_change.py).
+            imported.warnings += carry_over(_account().schema, bundle.payload["schema"])
             schema = _take_schema(bundle.payload["schema"])
             if bundle.kind == bundle_format.ANSWERS:
                 _settle(schema, bundle.payload, imported)

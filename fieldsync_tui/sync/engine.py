@@ -24,7 +24,7 @@ from django.utils import timezone
 from ..store.bulk import update_rows
 from ..store.models import Account, Category, Conflict, PendingChange, Record
 from ..store.schema import Schema
-from . import blockers
+from . import blockers, schema_change
 from .apply import apply_feed_page, apply_push_results, apply_review_outcome, freeze
 from .transport import Offline, Refused, Transport
 
@@ -46,6 +46,7 @@ class SyncReport:
     pushed: Counter = field(default_factory=Counter)  # status -> count
     pulled: Counter = field(default_factory=Counter)  # new / updated / deleted / conflicts
     problems: list[str] = field(default_factory=list)  # what could not be done, in words
+    schema_changes: list[str] = field(default_factory=list)  # how the store followed, in words
 
 
 @dataclass
@@ -100,6 +101,7 @@ class SyncEngine:
         self.transport = transport
         self.progress = progress or (lambda p: None)
         self._crash = _CrashHook.from_env()
+        self.schema_changes: list[str] = []  # told by the last refresh_schema()
 
     # -- state -----------------------------------------------------------------
 
@@ -165,8 +167,12 @@ class SyncEngine:
 
     def refresh_schema(self) -> Schema:
         data = self.transport.schema()
-        data = self._with_models_to_pull_again(data)
-        Account.objects.update(schema=data, online=True)
+        with transaction.atomic():
+            data = self._with_models_to_pull_again(data)
+            old = Account.objects.values_list("schema", flat=True).first()
+            # The store follows the new schema before anything is pushed (schema_change.py).
+            self.schema_changes = schema_change.carry_over(old, data)
+            Account.objects.update(schema=data, online=True)
         return Schema(data)
 
     def refresh_categories(self) -> list[Category]:
@@ -236,6 +242,7 @@ class SyncEngine:
     def sync(self) -> SyncReport:
         report = SyncReport()
         self.refresh_schema()
+        report.schema_changes = self.schema_changes
         report.pushed = self.push(report)
         report.pushed.update(self.settle_reviews())
         report.pulled += self.pull_reference()
@@ -305,7 +312,7 @@ class SyncEngine:
             page = self.transport.changes(category.key if category else None, since, PULL_PAGE,
                                           models=models)  # fmt: skip
             with transaction.atomic():
-                counts.update(apply_feed_page(schema, category, page))
+                counts.update(apply_feed_page(schema, category, page, again=True))
             since = page["cursor"]
             self.progress(Progress("pull", label, sum(counts.values()), None))
             if not page["more"]:
@@ -439,12 +446,15 @@ def models_to_pull_again(old: dict, new: dict, cursors: dict[str, int]) -> dict:
     Models in `new` but not in `old` are ones this device may now view; the
     feeds whose cursors moved (`cursors`: feed -> cursor, the reference feed
     named by REFERENCE_FEED) passed their entries while they were withheld,
-    so each such feed must read them again from position 0. Notes left from
-    an earlier schema stay, minus models no longer in `new`.
+    so each such feed must read them again from position 0. So are models
+    that gained fields (a migration): only the server knows their values in
+    the rows this device holds. Notes left from an earlier schema stay,
+    minus models no longer in `new`.
     """
     labels = {m["label"]: bool(m.get("reference")) for m in new.get("models", ())}
     known = {m["label"] for m in old.get("models", ())}
     gained = {label for label in labels if label not in known}
+    gained |= schema_change.models_with_new_fields(old, new)
     notes = {feed: set(models) for feed, models in (old.get(PULL_AGAIN) or {}).items()}
     for feed in cursors:
         wanted = {label for label in gained if labels[label] == (feed == REFERENCE_FEED)}

@@ -2,8 +2,16 @@
 
 Registered exactly as a site developer would: nothing of the museum's models
 knows of fieldsync.
+
+``FIELDSYNC_MUSEUM_MODELS`` (tests only) moves the synced schema without a
+migration: a JSON object merged into ``FIELDSYNC["MODELS"]``, one model's
+options per label, ``null`` to stop syncing a model. E.g.
+``{"museum.Artefact": {"exclude": ["description"]}, "museum.Note": null}``
+"removes" the field description and the model Note for every editor
+(tests/client/test_schema_changes.py restarts the site with it).
 """
 
+import json
 import os
 
 from server_plugin.demo.settings import *  # noqa: F403
@@ -24,3 +32,9 @@ FIELDSYNC = {
         "museum.Material": {},
     },
 }
+
+for _label, _options in json.loads(os.environ.get("FIELDSYNC_MUSEUM_MODELS") or "{}").items():
+    if _options is None:
+        FIELDSYNC["MODELS"].pop(_label, None)
+    else:
+        FIELDSYNC["MODELS"][_label] = {**FIELDSYNC["MODELS"].get(_label, {}), **_options}
