@@ -4,8 +4,10 @@ from django.core import checks
 
 from .conf import fieldsync_settings
 
+TAG = "fieldsync"  # ``manage.py check --tag fieldsync`` runs these checks alone
 
-@checks.register()
+
+@checks.register(TAG)
 def check_fieldsync_settings(app_configs, **kwargs):
     errors = []
     config = fieldsync_settings()

@@ -17,6 +17,7 @@ from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks
 
+from server_plugin.checks import TAG
 from server_plugin.models import TrackedRow
 from server_plugin.registry import get_registry
 from server_plugin.schema import describe
@@ -98,7 +99,7 @@ def editor_user() -> User:
 
 
 def fieldsync_errors() -> list[checks.CheckMessage]:
-    return [message for message in checks.run_checks() if message.id.startswith("fieldsync.")]
+    return [m for m in checks.run_checks(tags=[TAG]) if m.id.startswith("fieldsync.")]
 
 
 def refused_by_check(settings, fieldsync: dict, model: type, check_id: str) -> checks.Error:
