@@ -16,10 +16,11 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 from server_plugin.checks import TAG
 from server_plugin.models import TrackedRow
-from server_plugin.registry import get_registry
+from server_plugin.registry import build_registry, get_registry
 from server_plugin.schema import describe
 from tests.museum_site.models import Artefact, Material, Note, Painting, Person, Trench
 from tests.museum_site.settings import FIELDSYNC as MUSEUM
@@ -517,6 +518,14 @@ def test_a_writable_model_leaving_out_its_generic_pair_syncs(museum_settings, se
 
     assert get_registry().get("shapes.tagged").field_names == ("expedition", "label")
     assert not fieldsync_errors()
+
+
+def test_naming_a_generic_foreign_key_in_fields_names_its_pair_instead():
+    with pytest.raises(ImproperlyConfigured) as raised:
+        build_registry(museum_with(**{"shapes.Tagged": {"fields": ["label", "target"]}}))
+
+    assert "FIELDSYNC['MODELS']['shapes.Tagged']['fields'] names target" in str(raised.value)
+    assert "a GenericForeignKey; name its pair 'content_type' and 'object_id'" in str(raised.value)
 
 
 def test_a_many_to_many_through_a_model_with_a_required_field_is_refused(museum_settings, settings):
