@@ -581,7 +581,9 @@ class _Batch:
             raise _Rejected(_error_dict(error)) from None
         lock_feeds([key])
         try:  # the change's savepoint undoes a refused write
-            instance.save()
+            # A new record is inserted, never an UPDATE of a row with its key that
+            # appeared since full_clean() (a natural key taken meanwhile).
+            instance.save(force_insert=not updating)
             for name, ids in m2m.items():
                 getattr(instance, name).set(ids)
         except IntegrityError as error:

@@ -17,6 +17,7 @@ from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models.signals import pre_save
 
 from server_plugin.checks import TAG
 from server_plugin.models import TrackedRow
@@ -478,6 +479,29 @@ def test_a_natural_key_already_taken_is_rejected_not_overwritten(museum, setting
     (result,) = body["results"]
     assert result["status"] == "rejected" and "already exists" in result["message"]
     assert Material.objects.get(pk="bronze").name == "Bronze"
+
+
+def test_a_natural_key_taken_while_the_push_runs_is_rejected_not_overwritten(
+    museum, settings, museum_editor
+):
+    """Another writer takes the key after the push checked it, before it saves:
+    the create must fail on the key, not update that writer's row."""
+    settings.FIELDSYNC = museum_with(**{"museum.Material": {"writable": True}})
+    allow(Material)
+
+    def taken_meanwhile(sender, instance, **kwargs):
+        if instance.pk == "jet" and instance._state.adding:
+            Material.objects.bulk_create([Material(code="jet", name="Jet (central)")])
+
+    pre_save.connect(taken_meanwhile, sender=Material)
+    try:
+        status, body = museum_editor.push(create("museum.material", {"name": "Jet"}, "jet"))
+    finally:
+        pre_save.disconnect(taken_meanwhile, sender=Material)
+
+    assert status == 200, body
+    (result,) = body["results"]
+    assert result["status"] == "rejected" and "the database refused it" in result["message"]
 
 
 # -- generic relations, many-to-many through a model -------------------------------------
