@@ -216,6 +216,7 @@ class ModelOutcome:
     label: str
     name: str
     files: list[Path] = field(default_factory=list)  # set-aside files written
+    files_of: dict[str, list[Path]] = field(default_factory=dict)  # removed field -> its files
     records_left: int = 0  # a removed model's records that left the store
     requeued: int = 0  # refused changes queued again without the removed fields
     merged: list[str] = field(default_factory=list)  # conflicts that were only about removed
@@ -266,20 +267,24 @@ def describe(outcomes: list[ModelOutcome], folder: Path) -> list[str]:
 def _field_notices(outcome: ModelOutcome, change: ModelChange, folder: Path) -> list[str]:
     name = _cap(outcome.name)
     notices = []
-    where = _where(outcome.files, folder) if outcome.files else ""
+
+    def where(names) -> str:
+        files = sorted({path for n in names for path in outcome.files_of.get(n, ())})
+        return _where(files, folder) if files else ""
+
     pairs = look_alike_pairs(change)
     for gone, new in pairs:
         text = f"{name}: “{gone}” was removed and “{new}” added"
-        if where:
-            text += f"; “{gone}”'s values were set aside in {where}"
+        if where([gone]):
+            text += f"; “{gone}”'s values were set aside in {where([gone])}"
         notices.append(text + f"; “{new}” shows the central site's values.")
     paired = {gone for gone, _ in pairs} | {new for _, new in pairs}
     others = [f["name"] for f in change.removed if f["name"] not in paired]
     if others:
         noun = "field" if len(others) == 1 else "fields"
         text = f"The central site no longer has the {noun} {_names(others)} of {outcome.name}"
-        if where:
-            text += f"; your values were set aside in {where}"
+        if where(others):
+            text += f"; your values were set aside in {where(others)}"
         notices.append(text + ".")
     gained = [name for name in change.added_names if name not in paired]
     if gained:
@@ -287,10 +292,11 @@ def _field_notices(outcome: ModelOutcome, change: ModelChange, folder: Path) -> 
         text = f"{name} has {noun} {_names(gained)}"
         if outcome.new_records:
             text += (
-                "; your new record starts from the default"
+                "; your new record starts from "
                 if outcome.new_records == 1
-                else f"; your {outcome.new_records} new records start from the defaults"
+                else f"; your {outcome.new_records} new records start from "
             )
+            text += "its default" if len(gained) == 1 else "their defaults"
         notices.append(text + ".")
     if outcome.required_missing and outcome.new_records:
         notices.append(
@@ -417,8 +423,10 @@ def _drop_fields(old_model: ModelSchema, schema: Schema, change: ModelChange, ou
         typed = _typed_by_editor(record, conflict, removed, types)
         if typed:
             base = {name: record.base_values.get(name) for name in typed}
-            outcome.files.append(set_aside(record, typed, reason, fields=sorted(typed),
-                                           base_values=base))  # fmt: skip
+            path = set_aside(record, typed, reason, fields=sorted(typed), base_values=base)
+            outcome.files.append(path)
+            for name in typed:
+                outcome.files_of.setdefault(name, []).append(path)
         _strip_record(record, removed, model)
         record.save(update_fields=["values", "base_values", "title"])
         _strip_entries(record, removed, outcome)

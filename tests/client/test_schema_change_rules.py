@@ -167,7 +167,8 @@ def test_a_look_alike_pair_is_told_as_both_facts_with_the_file(store, tmp_path):
     change = {c.label: c for c in schema_diff(OLD, NEW).changed}[ARTICLE]
     kept = tmp_path / "20260302-news.article-1.json"
 
-    (pair, gained) = describe([ModelOutcome(change, ARTICLE, "article", files=[kept])], tmp_path)
+    told = ModelOutcome(change, ARTICLE, "article", files=[kept], files_of={"status": [kept]})
+    (pair, gained) = describe([told], tmp_path)
 
     assert pair.startswith(f"Article: “status” was removed and “subtitle” added; “status”'s "
                            f"values were set aside in {kept}")  # fmt: skip
@@ -257,7 +258,7 @@ def test_a_new_record_not_yet_sent_takes_the_new_fields_defaults(store, newsroom
     assert photo.values["location"] == "" and "stamp" not in photo.values  # the server's
     assert record("Budget vote delayed").values == synced_before  # rows the server has: read
     assert notices == [
-        "Photo has new fields “location” and “stamp”; your new record starts from the default."
+        "Photo has new fields “location” and “stamp”; your new record starts from their defaults."
     ]
 
 
@@ -367,3 +368,31 @@ def test_nothing_moved_costs_nothing_and_writes_nothing(store, newsroom):
 
     assert record("Budget vote delayed").values == before
     assert set_aside_files(store) == {}
+
+
+def test_an_answer_kept_from_before_the_change_brings_no_removed_field_back(store, newsroom):
+    """A change sent before the field went, answered again from the server's receipt
+    after: the answer carries the field; the record takes the rest."""
+    from fieldsync_tui.store.schema import Schema
+    from fieldsync_tui.sync.apply import apply_push_results, freeze
+
+    budget = record("Budget vote delayed")
+    budget.values = {**budget.values, "title": "Budget vote delayed again"}
+    budget.save()
+    entry = budget.changes.get()
+    entry.payload = freeze(Schema(OLD), entry)
+    entry.save()
+    carry_over(changed(OLD, ARTICLE, drop=["status"]))  # the sent change keeps its id
+    entry.refresh_from_db()
+    budget.refresh_from_db()
+    answer = {**budget.base_values, "title": "Budget vote delayed again", "status": "draft"}
+
+    apply_push_results(
+        Schema(changed(OLD, ARTICLE, drop=["status"])),
+        [entry],
+        [{"id": str(entry.change_id), "status": "applied", "version": 9, "values": answer}],
+    )
+
+    budget.refresh_from_db()
+    assert budget.base_version == 9 and not budget.pending
+    assert "status" not in budget.values and "status" not in budget.base_values

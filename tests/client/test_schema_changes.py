@@ -1,6 +1,7 @@
 """A schema change deployed while an editor holds queued work: on the museum
 site (tests/museum_site), restarted between syncs with another synced schema
-(``FIELDSYNC_MUSEUM_MODELS``, see its settings). Nothing is refused because the
+(``FIELDSYNC_MUSEUM_MODELS``, see its settings), then with a real migration
+(settings_migrated.py: a field renamed, one removed, two added). Nothing is refused because the
 schema moved, the editor's values of what went away are set aside and listed,
 and the store ends equal to the server. The decisions themselves are tested
 fast in test_schema_change_rules.py."""
@@ -18,7 +19,7 @@ from tests.support.editor import Editor
 from .conftest import BACKENDS, make_editor
 
 DELTA = "Delta survey 2026"
-ARTEFACT, NOTE = "museum.artefact", "museum.note"
+ARTEFACT, PAINTING, NOTE = "museum.artefact", "museum.painting", "museum.note"
 # Before: slug and contact_email not synced yet. After: description no longer synced
 # (the site still has it: what the server kept there can be compared), slug and
 # contact_email synced, notes withdrawn.
@@ -48,10 +49,14 @@ def museum_site(museum_template, tmp_path):
     site.close()
 
 
-def deploy(site: CentralSite, models: dict) -> None:
-    """Restart the site on the same port with another synced schema."""
+def deploy(site: CentralSite, models: dict | None = None, settings: str | None = None) -> None:
+    """Restart the site on the same port with another synced schema, or with other
+    settings (a real migration, applied as the site starts)."""
     site.stop()
-    site.env["FIELDSYNC_MUSEUM_MODELS"] = json.dumps(models)
+    if models is not None:
+        site.env["FIELDSYNC_MUSEUM_MODELS"] = json.dumps(models)
+    if settings is not None:
+        site.env["DJANGO_SETTINGS_MODULE"] = settings
     site.start()
 
 
@@ -132,3 +137,34 @@ def test_a_field_removed_two_added_and_a_model_withdrawn_while_edits_wait(
     assert editor.run("sync").returncode == 0
     assert server_artefacts(museum_site)["Glazed bowl"][3] == "bowl-glazed"
     assert editor.records(key) == museum_site.records(key)
+
+    # A real migration: length_cm renamed length, exposure removed, two fields added.
+    editor.run("edit", "artefact", lid, "--set", "length_cm=8.5")
+    editor.run("edit", "artefact", pin, "--set", "exposure=1:30:00", "--set", "pieces=2")
+    editor.run("new", "painting", "--set", f"trench={north}", "--set", "title=Harbour sketch",
+               "--set", "exposure=0:10:00")  # fmt: skip
+    deploy(museum_site, settings="tests.museum_site.settings_migrated")
+    synced = editor.run("sync", check=False)
+
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    status = editor.json("status")
+    assert (status["queued"], status["rejected"], status["conflicts"]) == (0, 0, 0)
+    migrated = [e for e in status["set_aside"] if "length_cm" in e["reason"]]
+    moved = {e["title"]: json.loads(open(e["path"]).read())["values"] for e in migrated}
+    (lid_file,) = [e["path"] for e in migrated if e["title"] == "Bowl lid"]
+    told = (
+        f"Artefact: “length_cm” was removed and “length” added; “length_cm”'s values were set "
+        f"aside in {lid_file}; “length” shows the central site's values."
+    )
+    assert told in synced.stdout  # told as both facts, with the file, never merged
+    assert moved == {
+        "Bowl lid": {"length_cm": 8.5},
+        "Bronze pin": {"exposure": "P0DT01H30M00S"},
+        "Harbour sketch": {"exposure": "P0DT00H10M00S"},
+    }
+    server = museum_site.records(key)
+    assert editor.records(key) == server  # the renamed values as the migration moved them
+    assert server[(ARTEFACT, bowl)]["values"]["length"] == 31.75
+    assert server[(ARTEFACT, bowl)]["values"]["provenance"] == ""
+    assert server[(ARTEFACT, pin)]["values"]["pieces"] == 2
+    assert (PAINTING, held(editor)[(PAINTING, "Harbour sketch")]) in server  # created

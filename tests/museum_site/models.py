@@ -5,17 +5,23 @@ trench (a two-hop path); a note through its artefact and trench (three hops).
 Deleting an expedition cascades to its trenches, their artefacts and their
 notes; deleting a person or a parent artefact sets the references to it to
 null (or to a default, or to the "unknown" person).
+
+``MUSEUM_MIGRATED`` (tests/museum_site/settings_migrated.py) is the same site
+after a deployed migration (migrations_migrated/0002): ``length_cm`` renamed
+``length``, ``exposure`` removed, ``provenance`` and ``accession_year`` added.
 """
 
 from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 UNKNOWN_PERSON_CODE = "unknown"
+MIGRATED = getattr(settings, "MUSEUM_MIGRATED", False)
 
 
 class Expedition(models.Model):
@@ -96,7 +102,10 @@ class Artefact(models.Model):
     weight_kg = models.DecimalField(
         max_digits=7, decimal_places=3, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    length_cm = models.FloatField(null=True, blank=True)
+    if MIGRATED:
+        length = models.FloatField(null=True, blank=True)
+    else:
+        length_cm = models.FloatField(null=True, blank=True)
     pieces = models.PositiveSmallIntegerField(default=1, validators=[MaxValueValidator(500)])
     inventory_number = models.BigIntegerField(null=True, blank=True)
     fragile = models.BooleanField(default=False)
@@ -104,7 +113,11 @@ class Artefact(models.Model):
     found_on = models.DateField(null=True, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     opens_at = models.TimeField(null=True, blank=True)
-    exposure = models.DurationField(null=True, blank=True)
+    if MIGRATED:
+        provenance = models.TextField(blank=True, default="")
+        accession_year = models.PositiveIntegerField(null=True, blank=True)
+    else:
+        exposure = models.DurationField(null=True, blank=True)
     reference = models.UUIDField(default=uuid.uuid4, unique=True)
     attributes = models.JSONField(default=dict, blank=True)
     contact_email = models.EmailField(blank=True)

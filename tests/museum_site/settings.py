@@ -8,7 +8,8 @@ migration: a JSON object merged into ``FIELDSYNC["MODELS"]``, one model's
 options per label, ``null`` to stop syncing a model. E.g.
 ``{"museum.Artefact": {"exclude": ["description"]}, "museum.Note": null}``
 "removes" the field description and the model Note for every editor
-(tests/client/test_schema_changes.py restarts the site with it).
+(tests/client/test_schema_changes.py restarts the site with it). A real
+migration deployed is settings_migrated.py.
 """
 
 import json
