@@ -62,6 +62,17 @@ def museum_site(museum_template, tmp_path):
     site.close()
 
 
+@pytest.fixture(scope="session")
+def local_store(tmp_path_factory):
+    """The one local store this test process opens (Django's settings are per
+    process): every in-process client test module shares it and fills it itself."""
+    from fieldsync_tui.store import database
+
+    if database._opened is None:
+        database.open_database(tmp_path_factory.mktemp("local-store"))
+    return database._opened
+
+
 @pytest.fixture
 def keyring_home(tmp_path):
     return tmp_path / "keyring-home"

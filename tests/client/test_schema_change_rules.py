@@ -21,14 +21,10 @@ EXTRAS = {"name": "extras", "type": "JSONField", "blank": True, "default_callabl
 STAMP = {"name": "stamp", "type": "UUIDField", "blank": False, "default_callable": "server"}
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    """A store open in this process: the module under test needs Django set up."""
-    from fieldsync_tui.store.database import open_database
-
-    folder = tmp_path_factory.mktemp("store")
-    open_database(folder)
-    return folder
+@pytest.fixture
+def store(local_store):
+    """The store open in this process: the module under test needs Django set up."""
+    return local_store
 
 
 def changed(schema: dict, label: str, *, drop=(), add=()) -> dict:

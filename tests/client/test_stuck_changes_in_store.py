@@ -14,13 +14,9 @@ from tests.support.sample_store import POLITICS
 ARTICLE, PHOTO, TAG = "news.article", "news.photo", "news.tag"
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    from fieldsync_tui.store.database import open_database
-
-    folder = tmp_path_factory.mktemp("store")
-    open_database(folder)
-    return folder
+@pytest.fixture
+def store(local_store):
+    return local_store  # one store per process (tests/client/conftest.py)
 
 
 @pytest.fixture
