@@ -163,16 +163,19 @@ def typed_values(
     return merge.changed_fields(base, found, types)
 
 
-def without_fields(payload: dict, names: frozenset[str] | set[str]) -> dict | None:
-    """A frozen change with fields `names` dropped; None for an update left with
-    nothing to say (see the module's docstring for why the id stays)."""
+def without_fields(payload: dict, names: frozenset[str] | set[str]) -> dict:
+    """A frozen change with fields `names` dropped, under the same id (see the
+    module's docstring for why that is safe)."""
     result = dict(payload)
     for part in ("values", "base_values"):
         if isinstance(payload.get(part), dict):
             result[part] = {k: v for k, v in payload[part].items() if k not in names}
-    if payload.get("op") == PendingChange.UPDATE and not result.get("values"):
-        return None
     return result
+
+
+def says_nothing(payload: dict) -> bool:
+    """An update with no values left: there is nothing to send."""
+    return payload.get("op") == PendingChange.UPDATE and not payload.get("values")
 
 
 def refused_only_for(errors: dict, last_error: str, names: frozenset[str] | set[str]) -> bool:
@@ -457,11 +460,10 @@ def _strip_entries(record: Record, removed, outcome: ModelOutcome) -> None:
             entry.errors, entry.last_error, removed
         )
         if entry.payload is not None:
-            payload = without_fields(entry.payload, removed)
-            if payload is None and entry.state == PendingChange.QUEUED:
+            entry.payload = without_fields(entry.payload, removed)
+            if says_nothing(entry.payload) and entry.state == PendingChange.QUEUED:
                 entry.delete()  # a sent update of removed fields only: nothing left to say
                 continue
-            entry.payload = payload if payload is not None else entry.payload
         entry.errors = _without(entry.errors, removed)
         if refused and has_open:
             entry.delete()  # a later edit's open entry carries the record as it is now

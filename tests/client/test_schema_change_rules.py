@@ -120,8 +120,8 @@ def test_what_the_editor_typed_is_compared_by_value(store):
     assert created == {"weight": "1.0"}  # a new record's values are all the editor's but blanks
 
 
-def test_a_frozen_change_loses_the_removed_fields_and_an_empty_update_is_dropped(store):
-    from fieldsync_tui.sync.schema_change import without_fields
+def test_a_frozen_change_loses_the_removed_fields_and_an_empty_update_says_nothing(store):
+    from fieldsync_tui.sync.schema_change import says_nothing, without_fields
 
     update = {"id": "c1", "op": "update", "values": {"status": "draft", "title": "T"},
               "base_values": {"status": "review", "title": "S"}, "base_version": 4}  # fmt: skip
@@ -131,7 +131,8 @@ def test_a_frozen_change_loses_the_removed_fields_and_an_empty_update_is_dropped
     assert without_fields(update, {"status"}) == {
         **update, "values": {"title": "T"}, "base_values": {"title": "S"}
     }  # fmt: skip
-    assert without_fields(only_status, {"status"}) is None
+    assert says_nothing(without_fields(only_status, {"status"}))
+    assert not says_nothing(without_fields(update, {"status"}))
     assert without_fields(create, {"status"}) == {**create, "values": {"title": "T"}}
     assert without_fields({"id": "c3", "op": "delete", "base_version": 2}, {"status"}) == {
         "id": "c3", "op": "delete", "base_version": 2
