@@ -106,19 +106,12 @@ MATERIALS = {
 }
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    """A local store open in this process (one per process: reuse one another
-    module of this worker opened; this test touches only its own model)."""
-    from fieldsync_tui.store import database
-
-    if database._opened is None:
-        database.open_database(tmp_path_factory.mktemp("store"))
-
-
-def test_a_natural_key_is_typed_by_the_editor_and_checked_offline(store):
+def test_a_natural_key_is_typed_by_the_editor_and_checked_offline(local_store):
     from fieldsync_tui.store import edits
+    from fieldsync_tui.store.models import Record
     from fieldsync_tui.store.schema import Schema
+
+    Record.objects.filter(model="museum.material").delete()  # the store is shared
 
     schema = Schema(MATERIALS)
     model = schema.get("material")
