@@ -45,17 +45,21 @@ def _replaced(value: Any, old: str, new: Any) -> Any:
     return new if value is not None and str(value) == old else value
 
 
-def rewrite_references(schema: Schema, label: str, old: str, new: Any) -> list[Record]:
+def rewrite_references(
+    schema: Schema, label: str, old: str, new: Any, *, unsent_only: bool = True
+) -> list[Record]:
     """Point the editor's own work at `new` instead of `old`; returns the records changed.
 
     Only records with unsent edits (and open conflicts' "mine") are rewritten:
     a record the editor did not touch shows the server's values, and the
-    server tells what became of its pointers.
+    server tells what became of its pointers. A temporary id the server has
+    just replaced (`unsent_only=False`) is rewritten wherever it is, since
+    only this store ever held it.
     """
     old = str(old)
     changed = []
     for record, names in _candidates(schema, label, old):
-        if not (record.pending or record.conflicted):
+        if unsent_only and not (record.pending or record.conflicted):
             continue
         for name in names:
             record.values[name] = _replaced(record.values[name], old, new)

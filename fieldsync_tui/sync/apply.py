@@ -17,6 +17,7 @@ from server_plugin.protocol import merge, wire
 
 from ..store.bulk import update_rows
 from ..store.models import Category, Conflict, PendingChange, Record
+from ..store.references import rewrite_references
 from ..store.schema import ModelSchema, Schema
 from .schema_change import only_known
 
@@ -329,16 +330,4 @@ def replace_temp_pk(schema: Schema, model: ModelSchema, record: Record, temp: st
     """Rewrite a temporary id everywhere it is used locally: the record and references."""
     record.object_pk = final
     final_value = int(final) if model.integer_pk else final
-    for other_model, field in schema.referring_fields(model.label):
-        for other in Record.objects.filter(model=other_model.label, values__icontains=temp):
-            value = other.values.get(field.name)
-            if field.many and isinstance(value, list):
-                other.values[field.name] = [final_value if v == temp else v for v in value]
-            elif value == temp:
-                other.values[field.name] = final_value
-            else:
-                continue
-            Record.objects.filter(pk=other.pk).update(values=other.values)
-    for conflict in Conflict.objects.filter(mine__icontains=temp):
-        conflict.mine = {k: (final_value if v == temp else v) for k, v in conflict.mine.items()}
-        conflict.save(update_fields=["mine"])
+    rewrite_references(schema, model.label, temp, final_value, unsent_only=False)
