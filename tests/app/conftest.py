@@ -72,6 +72,22 @@ def driver(empty_store, logged_in) -> AppDriver:
     return AppDriver(empty_store, token=logged_in)
 
 
+@pytest.fixture
+def editor1(central, logged_in):
+    """An engine for editor1's device (the one the app runs as), outside the app."""
+    from fieldsync_tui.sync.engine import SyncEngine
+    from fieldsync_tui.sync.transport import Transport
+
+    return SyncEngine(Transport(central.url, logged_in))
+
+
+@pytest.fixture
+def politics(editor1, central) -> str:
+    """Politics checked out to editor1 before the app starts; its category key."""
+    category, _ = editor1.checkout("Politics")
+    return category.key
+
+
 @pytest.fixture(scope="session")
 def museum_template(tmp_path_factory):
     """The museum test site (tests/museum_site), migrated and seeded once per session."""

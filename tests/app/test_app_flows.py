@@ -9,13 +9,26 @@ the store and the server then hold.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 from textual.command import CommandPalette
 from textual.widgets import Input, Label, Select, TextArea
 
-from tests.support.app_driver import AppDriver, notifications, settle, until
+from tests.support.app_driver import (
+    AppDriver,
+    highlight_category,
+    highlight_record,
+    in_store,
+    online,
+    open_records,
+    queued,
+    said,
+    screen_is,
+    settle,
+    status_bar,
+    table,
+    until,
+)
 
 # The app's modules import the store's models, which need Django set up first
 # (the store_folder fixture does it): the names come in once a fixture has run.
@@ -36,105 +49,6 @@ def app_names(store_folder):
     from fieldsync_tui.app.widgets.categories_list import CategoriesList
     from fieldsync_tui.app.widgets.records_table import RecordsTable
     from fieldsync_tui.app.widgets.status_bar import StatusBar
-
-
-# -- helpers ---------------------------------------------------------------------
-
-
-async def in_store(fn: Callable):
-    """Run an ORM read or write off the event loop (Django refuses it on the loop)."""
-    from django.db import connections
-
-    def call():
-        try:
-            return fn()
-        finally:
-            connections.close_all()
-
-    return await asyncio.to_thread(call)
-
-
-def status_bar(app) -> StatusBar:
-    return app.screen.query_one(StatusBar)
-
-
-def table(app) -> RecordsTable:
-    return app.screen.query_one(RecordsTable)
-
-
-async def online(pilot) -> None:
-    app = pilot.app
-    await until(pilot, lambda: status_bar(app).state_word == "ONLINE", "the status bar: ONLINE")
-    await settle(pilot)
-
-
-async def queued(pilot, count: int) -> None:
-    bar = status_bar(pilot.app)
-    await until(
-        pilot,
-        lambda: bar.status is not None and bar.status.queued == count,
-        f"the status bar to count {count} queued",
-    )
-
-
-async def highlight_category(pilot, name: str) -> None:
-    """Highlight a category in the categories pane, as the editor would with the arrows."""
-    app = pilot.app
-    categories = app.screen.query_one(CategoriesList)
-    categories.focus()
-    await pilot.pause()
-    while categories.selected["name"] != name:
-        before = categories.highlighted
-        await pilot.press("down" if _index(categories, name) > before else "up")
-        assert categories.highlighted != before, f"no category {name}"
-    await settle(pilot)
-    await until(pilot, lambda: name in table(app).border_title, f"the records of {name}")
-
-
-def _index(categories: CategoriesList, name: str) -> int:
-    return [c["name"] for c in categories.categories].index(name)
-
-
-async def open_records(pilot) -> RecordsTable:
-    """Focus the records of the highlighted category, loaded."""
-    records = table(pilot.app)
-    records.focus()
-    await until(pilot, lambda: records.row_count > 0, "the records to load")
-    await settle(pilot)
-    return records
-
-
-async def highlight_record(pilot, title: str) -> None:
-    records = await open_records(pilot)
-    titles = [row["title"] for row in records.rows_shown]
-    records.move_cursor(row=titles.index(title))
-    await settle(pilot)
-
-
-async def screen_is(pilot, kind: type, what: str = "") -> None:
-    await until(pilot, lambda: isinstance(pilot.app.screen, kind), what or f"{kind.__name__}")
-    await pilot.pause(0.1)  # switching screens takes ~50 ms in Textual 8
-    await settle(pilot)
-
-
-def said(app, text: str) -> bool:
-    return any(text in message for message in notifications(app))
-
-
-@pytest.fixture
-def editor1(central, logged_in):
-    """An engine for editor1's device (the one the app runs as), outside the app."""
-    from fieldsync_tui.sync.engine import SyncEngine
-    from fieldsync_tui.sync.transport import Transport
-
-    return SyncEngine(Transport(central.url, logged_in))
-
-
-@pytest.fixture
-def politics(editor1, central) -> str:
-    """Politics checked out to editor1 before the app starts; its category key."""
-    category, _ = editor1.checkout("Politics")
-    return category.key
 
 
 def server_title(central, key: str, title: str) -> bool:

@@ -16,18 +16,16 @@ import time
 import pytest
 from textual.widgets import Input, Label, Select, TextArea
 
-from tests.app.test_app_flows import (
-    app_names,
+from tests.support.app_driver import (
     highlight_category,
     highlight_record,
     online,
     queued,
     screen_is,
+    settle,
     status_bar,
+    until,
 )
-from tests.support.app_driver import settle, until
-
-__all__ = ["app_names"]  # the autouse fixture that imports the app's names
 
 DELTA = "Delta survey 2026"
 

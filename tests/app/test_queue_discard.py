@@ -6,18 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.app.test_app_flows import (
-    app_names,
-    editor1,
-    in_store,
-    online,
-    politics,
-    said,
-    screen_is,
-)
-from tests.support.app_driver import until
-
-__all__ = ["app_names", "editor1", "politics"]  # fixtures shared with test_app_flows
+from tests.support.app_driver import in_store, online, said, screen_is, until
 
 
 def refused_tag_edit(central, engine) -> dict:

@@ -10,10 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from tests.app.test_app_flows import app_names, online, queued
-from tests.support.app_driver import notifications, settle, until
-
-__all__ = ["app_names"]  # the autouse fixture that imports the app's names
+from tests.support.app_driver import notifications, online, queued, settle, until
 
 DELTA = "Delta survey 2026"
 

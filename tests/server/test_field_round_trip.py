@@ -15,15 +15,13 @@ from decimal import Decimal
 from tests.museum_site.models import Artefact, Material, Person
 
 from .conftest import update
-from .museum import pulled_record
+from .museum import pulled
 
 UTC = datetime.UTC
 
 
 def bowl_record(api, museum) -> dict:
-    return pulled_record(
-        api, museum, "museum.artefact", Artefact.objects.get(title="Glazed bowl").pk
-    )
+    return pulled(api, museum, "museum.artefact", Artefact.objects.get(title="Glazed bowl").pk)
 
 
 def test_the_feed_carries_every_value_in_its_wire_form(museum, museum_editor):

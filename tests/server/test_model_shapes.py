@@ -41,7 +41,7 @@ from tests.shapes_app.models import (
 )
 
 from .conftest import update
-from .test_tracking_django_writes import end_of, feed_changes, latest, pulled
+from .museum import end_of, feed_changes, latest, pulled
 
 
 def museum_with(**models) -> dict:

@@ -15,7 +15,7 @@ from server_plugin.management.commands.fieldsync_track_existing import needs_tra
 from server_plugin.models import TrackedRow
 from tests.museum_site.models import Artefact, Material, Painting, Trench
 
-from .test_tracking_django_writes import end_of, feed_changes, latest
+from .museum import end_of, feed_changes, latest
 
 
 def run(*args) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from django.db.models.signals import post_save
 from django.test import Client
 
 from server_plugin.feed import read_feed
-from server_plugin.models import FeedCounter, TrackedRow
+from server_plugin.models import TrackedRow
 from server_plugin.registry import REFERENCE_KEY
 from tests.museum_site.models import (
     UNKNOWN_PERSON_CODE,
@@ -23,34 +23,8 @@ from tests.museum_site.models import (
 )
 from tests.museum_site.signals import CONSERVATION_NOTE
 
-from .conftest import Api, update
-
-
-def feed_changes(user, expedition_or_key, since: int = 0) -> list[dict]:
-    """Every change of a feed after `since`, page by page."""
-    key = expedition_or_key if isinstance(expedition_or_key, str) else str(expedition_or_key.pk)
-    changes, cursor = [], since
-    while True:
-        page = read_feed(user, key, since=cursor, limit=100)
-        changes += page["changes"]
-        cursor = page["cursor"]
-        if not page["more"]:
-            return changes
-
-
-def latest(changes: list[dict], model: str, pk) -> dict:
-    """The last entry of a record in a run of feed changes."""
-    found = [c for c in changes if c["model"] == model and str(c["pk"]) == str(pk)]
-    assert found, f"{model} {pk} not in the feed"
-    return found[-1]
-
-
-def pulled(api: Api, expedition, model: str, pk) -> dict:
-    """A record as the editor's device pulls it (the museum's pks repeat across models)."""
-    status, page = api.changes(expedition, limit=1000)
-    assert status == 200, page
-    return latest(page["changes"], model, pk)
-
+from .conftest import update
+from .museum import end_of, feed_changes, latest, pulled
 
 # -- the host's signals during a push ---------------------------------------------
 
@@ -140,12 +114,6 @@ def test_a_signal_writing_a_row_of_another_expedition_during_a_push_reaches_its_
 
 
 # -- on_delete: SET_NULL, SET_DEFAULT, SET(), CASCADE --------------------------------
-
-
-def end_of(expedition_or_key) -> int:
-    key = expedition_or_key if isinstance(expedition_or_key, str) else str(expedition_or_key.pk)
-    counter = FeedCounter.objects.filter(category_key=key).first()
-    return counter.last_position if counter else 0
 
 
 def test_deleting_a_person_reaches_every_artefact_that_named_them(museum, root):

@@ -10,7 +10,7 @@ from server_plugin.models import FeedCounter, TrackedRow
 from server_plugin.tracking import acting_as, track, track_queryset
 from tests.museum_site.models import Artefact, Material
 
-from .test_tracking_django_writes import feed_changes, latest
+from .museum import feed_changes, latest
 
 
 def end_of(expedition) -> int:

@@ -71,3 +71,89 @@ def notifications(app) -> list[str]:
 
 def run(coro):
     return asyncio.run(coro)
+
+
+# -- what an editor does and sees, for the app's tests -------------------------------
+
+
+async def in_store(fn: Callable):
+    """Run an ORM read or write off the event loop (Django refuses it on the loop)."""
+    from django.db import connections
+
+    def call():
+        try:
+            return fn()
+        finally:
+            connections.close_all()
+
+    return await asyncio.to_thread(call)
+
+
+def status_bar(app):
+    from fieldsync_tui.app.widgets.status_bar import StatusBar
+
+    return app.screen.query_one(StatusBar)
+
+
+def table(app):
+    from fieldsync_tui.app.widgets.records_table import RecordsTable
+
+    return app.screen.query_one(RecordsTable)
+
+
+async def online(pilot) -> None:
+    app = pilot.app
+    await until(pilot, lambda: status_bar(app).state_word == "ONLINE", "the status bar: ONLINE")
+    await settle(pilot)
+
+
+async def queued(pilot, count: int) -> None:
+    bar = status_bar(pilot.app)
+    await until(
+        pilot,
+        lambda: bar.status is not None and bar.status.queued == count,
+        f"the status bar to count {count} queued",
+    )
+
+
+async def highlight_category(pilot, name: str) -> None:
+    """Highlight a category in the categories pane, as the editor would with the arrows."""
+    from fieldsync_tui.app.widgets.categories_list import CategoriesList
+
+    app = pilot.app
+    categories = app.screen.query_one(CategoriesList)
+    categories.focus()
+    await pilot.pause()
+    names = [c["name"] for c in categories.categories]
+    while categories.selected["name"] != name:
+        before = categories.highlighted
+        await pilot.press("down" if names.index(name) > before else "up")
+        assert categories.highlighted != before, f"no category {name}"
+    await settle(pilot)
+    await until(pilot, lambda: name in table(app).border_title, f"the records of {name}")
+
+
+async def open_records(pilot):
+    """Focus the records of the highlighted category, loaded."""
+    records = table(pilot.app)
+    records.focus()
+    await until(pilot, lambda: records.row_count > 0, "the records to load")
+    await settle(pilot)
+    return records
+
+
+async def highlight_record(pilot, title: str) -> None:
+    records = await open_records(pilot)
+    titles = [row["title"] for row in records.rows_shown]
+    records.move_cursor(row=titles.index(title))
+    await settle(pilot)
+
+
+async def screen_is(pilot, kind: type, what: str = "") -> None:
+    await until(pilot, lambda: isinstance(pilot.app.screen, kind), what or f"{kind.__name__}")
+    await pilot.pause(0.1)  # switching screens takes ~50 ms in Textual 8
+    await settle(pilot)
+
+
+def said(app, text: str) -> bool:
+    return any(text in message for message in notifications(app))
