@@ -1,4 +1,4 @@
-"""Resolving a conflict: take mine, take theirs, take the automatic merge, or edit.
+"""Resolving a conflict: take mine, take theirs, take the suggested merge, or edit.
 
 Whatever the editor chooses becomes the record's value on top of the
 server's version (the conflict's "theirs"): the record is re-based on that
@@ -55,7 +55,7 @@ def proposed_values(schema: Schema, conflict: Conflict, take: str, edited: dict 
             suggestion = detail.get("suggestion")
             if suggestion is None:
                 raise ResolveError(
-                    f"there is no automatic merge for {name}; take mine or theirs, or edit it"
+                    f"there is no suggested merge for {name}; take mine or theirs, or edit it"
                 )
             result[name] = suggestion
     if take == THEIRS and conflict.op == PendingChange.DELETE:
