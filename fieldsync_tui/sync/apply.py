@@ -223,6 +223,8 @@ def apply_push_result(schema: Schema, entry: PendingChange, result: dict) -> str
         _settle_applied(schema, model, entry, record, result)
     elif status == wire.CONFLICT:
         _settle_conflict(entry, record, result)
+    elif status == wire.REJECTED and entry.op == PendingChange.CREATE and record.deleted:
+        record.delete()  # created nowhere, deleted here since: nothing is left to say
     elif status == wire.REJECTED:
         entry.state = PendingChange.REJECTED
         entry.errors = result.get("errors", {})

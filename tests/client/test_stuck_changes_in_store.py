@@ -191,6 +191,29 @@ def test_deleting_a_new_record_sent_without_an_answer_waits_for_the_answer(store
     assert [c.op for c in photo.changes.order_by("id")] == ["create", "delete"]
 
 
+def test_a_refused_creation_of_a_record_deleted_meanwhile_takes_its_delete_along(
+    store, newsroom
+):
+    """The server wrote nothing: the queued delete has nothing to delete, and sending it
+    (with no base version) would only be refused in its turn."""
+    from fieldsync_tui.store import edits
+    from fieldsync_tui.store.models import PendingChange, Record
+    from fieldsync_tui.sync.apply import apply_push_result
+
+    photo = record("River crossing")
+    photo.changes.update(payload={"op": "create"})  # sent; the answer was lost
+    edits.delete_record(newsroom, PHOTO, photo.object_pk)
+    create = photo.changes.get(op="create")
+
+    status = apply_push_result(
+        newsroom, create, {"status": "rejected", "errors": {"caption": ["too long"]}}
+    )
+
+    assert status == "rejected"
+    assert not Record.objects.filter(pk=photo.pk).exists()
+    assert not PendingChange.objects.filter(record_id=photo.pk).exists()
+
+
 def test_a_new_edit_replaces_a_rejected_change(store, newsroom):
     from fieldsync_tui.store import edits
     from fieldsync_tui.store.models import PendingChange
