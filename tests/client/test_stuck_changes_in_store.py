@@ -203,7 +203,7 @@ def test_a_refused_creation_of_a_record_deleted_meanwhile_takes_its_delete_along
     photo = record("River crossing")
     photo.changes.update(payload={"op": "create"})  # sent; the answer was lost
     edits.delete_record(newsroom, PHOTO, photo.object_pk)
-    create = photo.changes.get(op="create")
+    create = PendingChange.objects.get(record_id=photo.pk, op="create")
 
     status = apply_push_result(
         newsroom, create, {"status": "rejected", "errors": {"caption": ["too long"]}}
