@@ -243,11 +243,10 @@ def _labels(schema: Schema, schema_field: FieldSchema | None, values) -> dict[st
         return {}
     if schema_field.related_model == schema.category_model:
         return dict(Category.objects.filter(key__in=keys).values_list("key", "name"))
-    return dict(
-        Record.objects.filter(model=schema_field.related_model, object_pk__in=keys).values_list(
-            "object_pk", "title"
-        )
+    related = Record.objects.filter(
+        model__in=schema.kinds_of(schema_field.related_model), object_pk__in=keys
     )
+    return dict(related.values_list("object_pk", "title"))
 
 
 def _shown(schema, model_label, schema_field, value, labels) -> str:
