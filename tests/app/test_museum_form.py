@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import time
 
-import pytest
 from textual.widgets import Input, Label, Select, TextArea
 
 from tests.support.app_driver import (
@@ -28,20 +25,6 @@ from tests.support.app_driver import (
 )
 
 DELTA = "Delta survey 2026"
-
-
-@pytest.fixture
-def in_new_york():
-    """The app runs on a laptop in New York (the local time zone of this process)."""
-    saved = os.environ.get("TZ")
-    os.environ["TZ"] = "America/New_York"
-    time.tzset()
-    yield
-    if saved is None:
-        os.environ.pop("TZ")
-    else:
-        os.environ["TZ"] = saved
-    time.tzset()
 
 
 def stored_bowl(site) -> dict:

@@ -13,10 +13,10 @@ import signal
 
 import pytest
 
-from tests.support.central import CentralSite, SiteTemplate
+from tests.support.central import CentralSite
 from tests.support.editor import Editor
 
-from .conftest import BACKENDS, make_editor
+from .conftest import make_editor
 
 DELTA = "Delta survey 2026"
 ARTEFACT, PAINTING, NOTE = "museum.artefact", "museum.painting", "museum.note"
@@ -25,19 +25,6 @@ ARTEFACT, PAINTING, NOTE = "museum.artefact", "museum.painting", "museum.note"
 # contact_email synced, notes withdrawn.
 BEFORE = {"museum.Artefact": {"exclude": ["slug", "contact_email"]}}
 AFTER = {"museum.Artefact": {"exclude": ["description"]}, "museum.Note": None}
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def museum_template(request, tmp_path_factory):
-    template = SiteTemplate(
-        request.param,
-        tmp_path_factory.mktemp(f"museum-template-{request.param}"),
-        settings_module="tests.museum_site.settings",
-        seed_command="seed_museum",
-    )
-    template.build()
-    yield template
-    template.drop()
 
 
 @pytest.fixture

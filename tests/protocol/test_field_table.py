@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
-import os
-import time
 import uuid
 
 import pytest
@@ -41,20 +39,6 @@ OFFSETS = [datetime.UTC, *(datetime.timezone(datetime.timedelta(minutes=m)) for 
 
 def row(name: str) -> fields.FieldType:
     return fields.field_type(name)
-
-
-@pytest.fixture
-def in_new_york():
-    """This machine's local time zone is New York for the test (TZ, as an editor's laptop)."""
-    saved = os.environ.get("TZ")
-    os.environ["TZ"] = "America/New_York"
-    time.tzset()
-    yield
-    if saved is None:
-        os.environ.pop("TZ")
-    else:
-        os.environ["TZ"] = saved
-    time.tzset()
 
 
 # -- equal by value -------------------------------------------------------------
