@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import time
-
 import pytest
+
+from tests.support.local_time import local_time_zone
 
 
 @pytest.fixture
 def in_new_york():
     """This process's local time zone is New York for the test (as an editor's laptop):
     what an editor types without an offset is New York time."""
-    saved = os.environ.get("TZ")
-    os.environ["TZ"] = "America/New_York"
-    time.tzset()
-    yield
-    if saved is None:
-        os.environ.pop("TZ")
-    else:
-        os.environ["TZ"] = saved
-    time.tzset()
+    with local_time_zone("America/New_York"):
+        yield

@@ -127,7 +127,7 @@ def _read_ip(value: Any) -> str:
     try:
         ipaddress.ip_address(text)
     except ValueError:
-        raise FieldValueError(f"{text!r} is not an IPv4 or IPv6 address") from None
+        raise FieldValueError(f"{text!r} is not an IP address") from None
     return text
 
 
@@ -288,8 +288,26 @@ def _parse_datetime(text: str) -> str:
         return datetime.datetime.now().astimezone().isoformat()
     found, has_offset = _datetime_parts(text)
     if not has_offset:
-        found = found.astimezone()  # naive -> this machine's local time, with its offset
+        found = _local_instant(found, text.strip())
     return found.isoformat()
+
+
+def _local_instant(naive: datetime.datetime, typed: str) -> datetime.datetime:
+    """A wall-clock time of this machine's time zone, with its offset; refused (never
+    moved) when the clocks skip it or show it twice around a daylight-saving change."""
+    first, second = (naive.replace(fold=fold).astimezone() for fold in (0, 1))
+    if first.replace(tzinfo=None) != naive or second.replace(tzinfo=None) != naive:
+        meant = naive.replace(tzinfo=first.tzinfo).isoformat(sep=" ")
+        raise FieldValueError(
+            f"{typed} does not exist in your time zone (the clocks skip it); "
+            f"type the time you mean with its offset, e.g. {meant}"
+        )
+    if first.utcoffset() != second.utcoffset():
+        raise FieldValueError(
+            f"{typed} happens twice in your time zone (the clocks go back); type it with "
+            f"its offset: {first.isoformat(sep=' ')} or {second.isoformat(sep=' ')}"
+        )
+    return first
 
 
 def _show_datetime(value: Any) -> str:
@@ -333,7 +351,9 @@ _UNIT_DURATION = re.compile(
     r"\s*s(?:ec(?:onds?)?)?)?",
     re.I,
 )
-_MAX_DAYS = 999_999_999  # timedelta's own limit
+# A duration every backend stores: SQLite and others keep microseconds in 64 bits.
+_MAX_DURATION = datetime.timedelta(microseconds=2**63 - 1)
+_SECONDS_DURATION = re.compile(r"(?P<sign>[-+]?)(?P<seconds>\d+)(?:[.,](?P<fraction>\d{1,6}))?")
 
 
 def _duration_from(match: re.Match, *, days_signed: bool) -> datetime.timedelta:
@@ -346,12 +366,19 @@ def _duration_from(match: re.Match, *, days_signed: bool) -> datetime.timedelta:
         microseconds=int((parts.get("fraction") or "0").ljust(6, "0")),
     )
     negative = parts.get("sign") == "-"
-    if abs(days) > _MAX_DAYS:
-        raise FieldValueError("the duration is too long")
-    if days_signed:  # "-1 day, 23:00:00" is -1 day + 23 hours, as Python writes it
-        return datetime.timedelta(days=days) + (-clock if negative else clock)
-    total = datetime.timedelta(days=days) + clock
-    return -total if negative else total
+    try:
+        if days_signed:  # "-1 day, 23:00:00" is -1 day + 23 hours, as Python writes it
+            total = datetime.timedelta(days=days) + (-clock if negative else clock)
+        else:
+            total = datetime.timedelta(days=days) + clock
+            total = -total if negative else total
+    except OverflowError:
+        total = datetime.timedelta.max
+    if abs(total) > _MAX_DURATION:
+        raise FieldValueError(
+            f"the duration is too long: at most {_MAX_DURATION.days:,} days either way"
+        )
+    return total
 
 
 def _read_duration(value: Any) -> datetime.timedelta:
@@ -374,7 +401,8 @@ def _duration_to_wire(value: datetime.timedelta) -> str:
 
 def _parse_duration(text: str) -> str:
     cleaned = text.strip()
-    for pattern, days_signed in ((_ISO_DURATION, False), (_CLOCK_DURATION, True)):
+    patterns = ((_ISO_DURATION, False), (_CLOCK_DURATION, True), (_SECONDS_DURATION, False))
+    for pattern, days_signed in patterns:
         match = pattern.fullmatch(cleaned)
         if match and not cleaned.upper().endswith(("P", "T")):
             return _duration_to_wire(_duration_from(match, days_signed=days_signed))
@@ -382,7 +410,8 @@ def _parse_duration(text: str) -> str:
     if match and any(match.group(unit) for unit in ("days", "hours", "minutes", "seconds")):
         return _duration_to_wire(_duration_from(match, days_signed=False))
     raise FieldValueError(
-        f"{cleaned!r} is not a duration; write e.g. 2:30:00, 1 day, 4:00:00, 90m or P1DT2H"
+        f"{cleaned!r} is not a duration; write e.g. 2:30:00, 1 day, 4:00:00, 90m, 45 "
+        "(seconds) or P1DT2H"
     )
 
 
@@ -413,16 +442,34 @@ def _parse_uuid(text: str) -> str:
 
 
 def _read_json(value: Any) -> Any:
-    return value  # anything the wire's JSON decoder gave is a JSON value
+    """A JSON value: Python's decoder also gives NaN and infinities, which JSON has not."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise FieldValueError(f"not valid JSON: {item!r} is not a JSON number")
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return value
+
+
+def _no_constant(name: str):
+    raise ValueError(name)
 
 
 def _parse_json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return _read_json(json.loads(text, parse_constant=_no_constant))
     except json.JSONDecodeError as error:
         raise FieldValueError(
             f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from None
+    except FieldValueError:
+        raise
+    except ValueError as error:  # NaN, Infinity: not JSON
+        raise FieldValueError(f"not valid JSON: {error} is not a JSON number") from None
 
 
 def _show_json(value: Any) -> str:
@@ -492,7 +539,7 @@ TABLE: dict[str, FieldType] = {
         _string_row("FilePathField", "a path among the field's choices"),
         _row(
             "GenericIPAddressField",
-            "string",
+            "ip",
             "a string (compared as an address: ::1 == 0::1)",
             "an IPv4 or IPv6 address",
             _read_ip,

@@ -285,3 +285,43 @@ def test_the_docs_name_every_row_of_the_table():
     page = (Path(__file__).resolve().parents[2] / "docs" / "field-types.md").read_text()
     missing = [name for name in [*fields.TABLE, *fields.RELATIONS] if f"`{name}`" not in page]
     assert not missing, f"docs/field-types.md does not describe {missing}"
+
+
+def test_a_local_time_that_does_not_exist_or_happens_twice_is_refused_not_moved():
+    from tests.support.local_time import local_time_zone
+
+    moment = row("DateTimeField")
+    with local_time_zone("Europe/Berlin"):
+        with pytest.raises(FieldValueError, match="does not exist in your time zone"):
+            moment.parse("2026-03-29 02:30")  # the clocks jump from 02:00 to 03:00
+        with pytest.raises(FieldValueError, match="happens twice"):
+            moment.parse("2026-10-25 02:30")  # the clocks go back from 03:00 to 02:00
+        assert moment.parse("2026-10-25 02:30+01:00") == "2026-10-25T02:30:00+01:00"
+        assert moment.parse("2026-03-29 03:30") == "2026-03-29T03:30:00+02:00"
+
+
+def test_durations_every_backend_stores_and_bare_seconds():
+    duration = row("DurationField")
+    assert duration.parse("45") == "P0DT00H00M45S"
+    assert duration.parse("0") == "P0DT00H00M00S"
+    assert duration.parse("1.5") == "P0DT00H00M01.500000S"
+    assert duration.parse("106751991 days") == "P106751991DT00H00M00S"
+    with pytest.raises(FieldValueError, match="too long"):
+        duration.parse("999999999 days")  # a timedelta, but more microseconds than 64 bits
+    with pytest.raises(FieldValueError, match="too long"):
+        duration.check("P999999999DT00H00M00S")
+
+
+def test_json_that_is_not_json_is_refused():
+    json_row = row("JSONField")
+    for text in ('{"a": NaN}', "Infinity", "-Infinity", "1e400", '[1, {"b": 1e999}]'):
+        with pytest.raises(FieldValueError, match="not valid JSON"):
+            json_row.parse(text)
+    with pytest.raises(FieldValueError, match="not valid JSON"):
+        json_row.check({"a": float("nan")})
+
+
+def test_an_empty_address_is_no_address():
+    address = row("GenericIPAddressField")
+    assert address.parse("") is None and address.parse("  ") is None
+    assert address.parse(" 192.0.2.1 ") == "192.0.2.1"
