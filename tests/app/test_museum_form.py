@@ -34,7 +34,8 @@ def stored_bowl(site) -> dict:
         "'6f1c2a4e-8b3d-4f7a-9c21-0d5e6b7a8c90')\n"
         "print(json.dumps({'title': a.title, 'attributes': a.attributes,\n"
         "  'weight_kg': repr(a.weight_kg), 'recorded_at': a.recorded_at.isoformat(),\n"
-        "  'exposure': repr(a.exposure), 'condition': a.condition, 'fragile': a.fragile}))"
+        "  'exposure': repr(a.exposure), 'condition': a.condition, 'fragile': a.fragile,\n"
+        "  'on_display': a.on_display}))"
     )
     return json.loads(out)
 
@@ -81,7 +82,9 @@ def test_json_stays_json_and_typed_values_arrive_equal(museum_driver, museum_cen
             await pilot.press("ctrl+s")  # sync
             await queued(pilot, 0)
             await settle(pilot)
-            assert stored_bowl(museum_central)["attributes"] == seeded
+            stored = stored_bowl(museum_central)
+            assert stored["attributes"] == seeded
+            assert stored["on_display"] is None, "unknown stays unknown, never 'no'"
 
             # Bad JSON is marked on its field, and nothing is saved.
             form = await open_bowl(pilot)
@@ -99,6 +102,8 @@ def test_json_stays_json_and_typed_values_arrive_equal(museum_driver, museum_cen
             form.query_one("#field-recorded_at", Input).value = "2026-11-25 10:42:00.5"
             form.query_one("#field-exposure", Input).value = "2:30:00"
             form.query_one("#field-condition", Select).value = "damaged"
+            assert form.query_one("#field-on_display", Select).value is Select.NULL
+            form.query_one("#field-on_display", Select).value = False
             await save_and_return(pilot)
             await pilot.press("ctrl+s")
             await queued(pilot, 0)
@@ -114,3 +119,4 @@ def test_json_stays_json_and_typed_values_arrive_equal(museum_driver, museum_cen
     )
     assert stored["exposure"] == "datetime.timedelta(seconds=9000)"
     assert stored["condition"] == "damaged" and stored["fragile"] is True
+    assert stored["on_display"] is False

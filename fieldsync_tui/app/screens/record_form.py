@@ -154,6 +154,15 @@ class RecordFormScreen(Screen):
         if kind == "json":
             text = "" if value is None else json.dumps(value, indent=2, ensure_ascii=False)
             return TextArea(text, id=wid, soft_wrap=True, classes="json-field")
+        if kind == "boolean" and field.null:
+            # Three states: a switch would turn "unknown" into "no" on any save.
+            return Select(
+                [("yes", True), ("no", False)],
+                value=Select.NULL if value is None else bool(value),
+                allow_blank=True,
+                prompt="unknown",
+                id=wid,
+            )
         if kind == "boolean":
             return Switch(value=bool(value), id=wid)
         if kind == "choice":
