@@ -70,33 +70,6 @@ def _dmp() -> diff_match_patch:
     return engine
 
 
-def _edits(base: str, other: str) -> list[tuple[int, int, str]]:
-    """The edits turning base into other, as (start, end, replacement) in base."""
-    engine = _dmp()
-    diffs = engine.diff_main(base, other)
-    engine.diff_cleanupSemantic(diffs)
-    edits: list[tuple[int, int, str]] = []
-    position = 0
-    current: list | None = None
-    for op, text in diffs:
-        if op == 0:
-            if current:
-                edits.append(tuple(current))
-                current = None
-            position += len(text)
-            continue
-        if current is None:
-            current = [position, position, ""]
-        if op == -1:
-            position += len(text)
-            current[1] = position
-        else:
-            current[2] += text
-    if current:
-        edits.append(tuple(current))
-    return edits
-
-
 # -- text, merged by sentence -------------------------------------------------------
 #
 # A text is cut into sentences, each keeping the space or line break after it,
@@ -134,31 +107,36 @@ def _token(index: int) -> str:
     return chr(point + 0x800 if point >= 0xD800 else point)
 
 
+def _token_diff(base: list[str], other: list[str]) -> list[tuple[int, list[str]]]:
+    """diff-match-patch's diff of two lists of tokens (sentences, words), each a character."""
+    codes: dict[str, str] = {}
+    for token in (*base, *other):
+        codes.setdefault(token, _token(len(codes)))
+    names = {code: token for token, code in codes.items()}
+    diffs = _dmp().diff_main(
+        "".join(codes[t] for t in base), "".join(codes[t] for t in other), False
+    )
+    return [(op, [names[c] for c in chars]) for op, chars in diffs]
+
+
 def _sentence_hunks(base: list[str], other: list[str]) -> list[Hunk]:
     """The runs of base sentences `other` replaced; n sentences for n are n hunks of one."""
-    codes: dict[str, str] = {}
-    for sentence in (*base, *other):
-        codes.setdefault(sentence, _token(len(codes)))
-    names = {code: sentence for sentence, code in codes.items()}
-    diffs = _dmp().diff_main(
-        "".join(codes[s] for s in base), "".join(codes[s] for s in other), False
-    )
     hunks: list[Hunk] = []
     position, start, added = 0, None, []
-    for op, chars in [*diffs, (0, "")]:
+    for op, sentences in [*_token_diff(base, other), (0, [])]:
         if op != 0:
             start = position if start is None else start
             if op == -1:
-                position += len(chars)
+                position += len(sentences)
             else:
-                added.extend(names[c] for c in chars)
+                added.extend(sentences)
             continue
         if start is not None and len(added) == position - start:
             hunks.extend((start + i, start + i + 1, (s,)) for i, s in enumerate(added))
         elif start is not None:
             hunks.append((start, position, tuple(added)))
         start, added = None, []
-        position += len(chars)
+        position += len(sentences)
     return hunks
 
 
@@ -225,18 +203,6 @@ def _glues(text: str, *sources: str) -> bool:
     return not _glued(text) <= set().union(*(_glued(source) for source in sources))
 
 
-def _apply_edits(base: str, *sides: list[tuple[int, int, str]]) -> str | None:
-    """Every side's character edits applied to base; None when two of them overlap."""
-    edits = sorted({edit for side in sides for edit in side})
-    for (start, end, _), (next_start, next_end, _) in zip(edits, edits[1:], strict=False):
-        if next_start < end or (next_start == start and (start == end or next_start == next_end)):
-            return None
-    result = base
-    for start, end, replacement in reversed(edits):
-        result = result[:start] + replacement + result[end:]
-    return result
-
-
 def merge_text(base: str, mine: str, theirs: str) -> str | None:
     """Both sides' edits of a text, or None when the result might not read as they wrote it.
 
@@ -249,27 +215,142 @@ def merge_text(base: str, mine: str, theirs: str) -> str | None:
     return merged.text if merged.clean else None
 
 
+# -- a suggestion, settled run by run ---------------------------------------------
+#
+# Where the two sides' changes overlap (a run of base sentences both changed),
+# a suggestion needs a version of that run both editors could sign: their word
+# edits of one sentence combined, or one side's version when it already holds
+# the other's edits (or the other only moved line breaks). Where no run has
+# one, there is no suggestion: a human picks mine or theirs.
+
+_WORD = re.compile(r"\w+|\s+|[^\w\s]")  # a word, a run of spaces, or one mark
+Edit = tuple[int, int, str]  # base[start:end] -> this text
+
+
+def _word_edits(base: str, other: str) -> list[Edit] | None:
+    """The edits turning base into other, whole words at a time; None past the token limit."""
+    base_words, other_words = _WORD.findall(base), _WORD.findall(other)
+    if len({*base_words, *other_words}) > _MOST_SENTENCES:
+        return None
+    edits: list[Edit] = []
+    position, current = 0, None
+    for op, words in _token_diff(base_words, other_words):
+        text = "".join(words)
+        if op == 0:
+            if current:
+                edits.append(tuple(current))
+                current = None
+            position += len(text)
+            continue
+        if current is None:
+            current = [position, position, ""]
+        if op == -1:
+            position += len(text)
+            current[1] = position
+        else:
+            current[2] += text
+    if current:
+        edits.append(tuple(current))
+    return edits
+
+
+def _apply_edits(base: str, *sides: list[Edit]) -> str | None:
+    """Every side's edits applied to base; None when two of them overlap (alike: taken once)."""
+    edits = sorted({edit for side in sides for edit in side})
+    for (start, end, _), (next_start, next_end, _) in zip(edits, edits[1:], strict=False):
+        if next_start < end or (next_start == start and (start == end or next_start == next_end)):
+            return None
+    result = base
+    for start, end, replacement in reversed(edits):
+        result = result[:start] + replacement + result[end:]
+    return result
+
+
+def _changed_runs(*sides: list[Hunk]) -> list[tuple[int, int, list[Hunk]]]:
+    """The sides' hunks grouped into runs of base sentences, hunks that overlap in one run."""
+    runs: list[tuple[int, int, list[Hunk]]] = []
+    for hunk in sorted({hunk for side in sides for hunk in side}):
+        if runs and hunk[0] < runs[-1][1]:
+            start, end, members = runs[-1]
+            runs[-1] = (start, max(end, hunk[1]), [*members, hunk])
+        else:
+            runs.append((hunk[0], hunk[1], [hunk]))
+    return runs
+
+
+def _side_of_run(base: list[str], start: int, end: int, hunks: list[Hunk]) -> list[str]:
+    """A side's sentences for base[start:end]: the base's, with that side's hunks in it."""
+    sentences = list(base[start:end])
+    for hunk_start, hunk_end, replacement in sorted(hunks, reverse=True):
+        sentences[hunk_start - start : hunk_end - start] = replacement
+    return sentences
+
+
+def _settle_run(base: list[str], mine: list[str], theirs: list[str]) -> list[str] | None:
+    """Sentences for a run both sides changed that keep both sides' work, or None.
+
+    Their word edits combined, when that is one side's version (it holds the
+    other's edits) or, for one sentence both edited, one sentence; else the
+    version of the side that changed words when the other only moved spaces
+    or line breaks. Never pieces of a sentence one side deleted.
+    """
+    base_text, mine_text, theirs_text = ("".join(part) for part in (base, mine, theirs))
+    mine_edits, theirs_edits = (
+        _word_edits(base_text, mine_text),
+        _word_edits(base_text, theirs_text),
+    )
+    combined = None
+    if mine_edits is not None and theirs_edits is not None:
+        combined = _apply_edits(base_text, mine_edits, theirs_edits)
+    if combined == mine_text:
+        return mine
+    if combined == theirs_text:
+        return theirs
+    one_sentence = all(len(part) == 1 for part in (base, mine, theirs))
+    if combined is not None and one_sentence and len(_sentences(combined)) == 1:
+        return [combined]
+    mine_respaced, theirs_respaced = (
+        text.split() == base_text.split() for text in (mine_text, theirs_text)
+    )
+    if mine_respaced != theirs_respaced:
+        return theirs if mine_respaced else mine
+    return None
+
+
 def suggest_text_merge(base: str, mine: str, theirs: str) -> str | None:
     """A merge for a human to check when `merge_text` found none, or None.
 
-    In order: the two sides' sentences together (when they replaced different
-    ones); their character edits together (when those do not overlap);
-    diff-match-patch's fuzzy patch of one side onto the other, either way. A
-    candidate that glues two sentences is never offered, and the answer is the
-    same whichever side is "mine".
+    The base's sentences, with each side's changed sentences where the other
+    changed nothing, and where both changed a run of sentences a version of
+    it that keeps both sides' work (`_settle_run`). So a suggestion keeps
+    every sentence neither side changed, reads as sentences someone wrote (or
+    one sentence with both sides' word edits in it), never holds what is left
+    of a sentence one side deleted and the other edited, never glues two
+    sentences, and is the same whichever side is "mine". None when some run
+    has no such version.
     """
-    by_sentence = _merge_sentences(base, mine, theirs).text
-    by_character = _apply_edits(base, _edits(base, mine), _edits(base, theirs))
-    for candidate in (by_sentence, by_character):
-        if candidate is not None and not _glues(candidate, base, mine, theirs):
-            return candidate
-    engine = _dmp()
-    fuzzy = set()
-    for side, onto in ((mine, theirs), (theirs, mine)):
-        patched, applied = engine.patch_apply(engine.patch_make(base, side), onto)
-        if all(applied) and not _glues(patched, base, mine, theirs):
-            fuzzy.add(patched)
-    return min(fuzzy) if fuzzy else None
+    base_sentences, mine_sentences, theirs_sentences = (
+        _sentences(text + _SENTINEL) for text in (base, mine, theirs)
+    )
+    if len(base_sentences) + len(mine_sentences) + len(theirs_sentences) > _MOST_SENTENCES:
+        return None
+    mine_hunks = set(_sentence_hunks(base_sentences, mine_sentences))
+    theirs_hunks = set(_sentence_hunks(base_sentences, theirs_sentences))
+    sentences = list(base_sentences)
+    for start, end, hunks in reversed(_changed_runs(mine_hunks, theirs_hunks)):
+        settled = _settle_run(
+            base_sentences[start:end],
+            _side_of_run(base_sentences, start, end, [h for h in hunks if h in mine_hunks]),
+            _side_of_run(base_sentences, start, end, [h for h in hunks if h in theirs_hunks]),
+        )
+        if settled is None:
+            return None
+        sentences[start:end] = settled
+    text = "".join(sentences)
+    if _sentences(text) != sentences or not text.endswith(_SENTINEL):
+        return None  # two sentences run together where the runs meet
+    text = text[: -len(_SENTINEL)]
+    return None if _glues(text, base, mine, theirs) else text
 
 
 def merge_set(base: list, mine: list, theirs: list) -> list:

@@ -9,7 +9,11 @@ space after it, a line break). Whatever they do:
 - the merge is the same whichever editor is "mine";
 - edits of one sentence are a conflict, never a silent choice of one side;
 - an accepted merge has every sentence as one of the editors wrote it, keeps
-  what each inserted, drops what each deleted, and glues no sentences.
+  what each inserted, drops what each deleted, and glues no sentences;
+- a suggestion (offered with a conflict) keeps every sentence neither editor
+  changed, and reads as sentences the editors wrote, or one sentence both
+  edited with both editors' words in it; a sentence one editor deleted and
+  the other edited is in it whole, as written, or not at all.
 
 Derandomized, with no example database: every run tries the same examples,
 and a failure prints the passage and both edits to reproduce it.
@@ -31,6 +35,7 @@ from server_plugin.protocol import fields, merge
 # space, or at a line break: the rule docs/protocol.md states.
 SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?:\s|$)|\n")
 WORD = re.compile(r"[A-Za-z]+")
+BETWEEN_WORDS = re.compile(r"(?<=[a-z]) (?=[a-z])")  # a space a line break could replace
 GLUED = re.compile(r"\w*[.!?]+[\"')\]]*[^\W\d_]\w*")
 TEXT = {"body": fields.field_type("TextField")}
 PROPERTY = settings(max_examples=50, deadline=None, derandomize=True, database=None)
@@ -189,6 +194,32 @@ def one_side(draw, base: str) -> str:
 
 
 @st.composite
+def deleted_and_edited_sides(draw):
+    """A passage; one editor deletes a sentence, the other rewrites a word of it or
+    breaks its line between two words (which makes it two sentences).
+
+    Each may also rewrite a word of another sentence. Returns the passage, the
+    deleter's and the editor's texts, and the sentence as the editor wrote it.
+    """
+    base = draw(st.sampled_from(PASSAGES))
+    spans = sentence_spans(base)
+    order = draw(st.permutations(range(len(spans))))
+    doomed, others = spans[order[0]], order[1:3]
+    spaces = [m.start() for m in BETWEEN_WORDS.finditer(base, *doomed)]
+    if spaces and draw(st.booleans()):
+        at = draw(st.sampled_from(spaces))
+        rewrite = Edit(at, at + 1, "\n")
+    else:
+        rewrite = draw(word_edit(base, doomed))
+    deleter = [Edit(*doomed, ""), *draw(words_edited(base, others[: draw(st.integers(0, 1))]))]
+    editor = [rewrite, *draw(words_edited(base, others[1:][: draw(st.integers(0, 1))]))]
+    rewritten = apply(base, [rewrite])[
+        doomed[0] : doomed[1] + len(rewrite.text) - (rewrite.end - rewrite.start)
+    ]
+    return base, apply(base, deleter), apply(base, editor), rewritten
+
+
+@st.composite
 def any_sides(draw):
     """A passage and two editors doing anything `one_side` does, anywhere."""
     base = draw(st.sampled_from(PASSAGES))
@@ -305,3 +336,55 @@ def test_a_suggestion_never_glues_sentences(sides):
             g for text in (base, mine, theirs) for g in GLUED.findall(text)
         }
         assert not glued
+
+
+def unchanged(base: str, mine: str, theirs: str) -> Counter:
+    """The sentences of the passage both editors left as they were."""
+    return written(base) & written(mine) & written(theirs)
+
+
+@SAFETY
+@given(any_sides() | deleted_and_edited_sides().map(lambda sides: sides[:3]))
+def test_a_suggestion_keeps_every_sentence_neither_editor_changed(sides):
+    base, mine, theirs = sides
+    suggestion = merge.suggest_text_merge(base, mine, theirs)
+
+    if suggestion is not None:
+        lost = unchanged(base, mine, theirs) - written(suggestion)
+        assert not lost, f"sentences neither editor changed were lost: {list(lost)}"
+
+
+@SAFETY
+@given(any_sides())
+def test_a_suggestion_reads_as_sentences_the_editors_wrote(sides):
+    """Each sentence is one an editor wrote, or one sentence both edited, combined:
+    made of the editors' words, and never more of them than sentences both changed."""
+    base, mine, theirs = sides
+    suggestion = merge.suggest_text_merge(base, mine, theirs)
+
+    if suggestion is not None:
+        by_editors = written(mine) | written(theirs)
+        combined = [s for s in written(suggestion) if s not in by_editors]
+        both_changed = written(base) - written(mine) - written(theirs)
+        assert len(combined) <= sum(both_changed.values()), f"sentences nobody wrote: {combined}"
+        words = set(WORD.findall(mine)) | set(WORD.findall(theirs))
+        for sentence in combined:
+            assert set(WORD.findall(sentence)) <= words, f"words nobody wrote: {sentence!r}"
+
+
+@SAFETY
+@given(deleted_and_edited_sides())
+def test_a_sentence_deleted_by_one_editor_and_edited_by_the_other_is_whole_or_gone(sides):
+    """The trial's "Alpha TWO edited. Gamma three.": never a deleted sentence's remains
+    glued to its neighbour, never a neighbour lost, whichever editor is mine."""
+    base, deleted, edited, rewritten = sides
+
+    for mine, theirs in ((deleted, edited), (edited, deleted)):
+        suggestion = merge.suggest_text_merge(base, mine, theirs)
+        if suggestion is None:
+            continue
+        stray = written(suggestion) - (written(mine) | written(theirs))
+        assert not stray, f"sentences neither editor wrote: {list(stray)}"
+        assert not unchanged(base, mine, theirs) - written(suggestion)
+        count = suggestion.count(rewritten.strip())
+        assert count in (0, 1), f"the edited sentence {count} times"

@@ -149,3 +149,38 @@ def test_a_suggestion_keeps_both_edits_of_one_sentence_when_they_do_not_overlap(
     both = "The mayor announced on Tuesday that she will step down at the end of the month."
     assert merge.suggest_text_merge(base, mine, theirs) == both
     assert merge.suggest_text_merge(base, theirs, mine) == both
+
+
+def test_a_sentence_one_side_deleted_and_the_other_edited_has_no_garbled_suggestion():
+    """The trial's failure: the suggestion was "Alpha TWO edited. Gamma three.", which
+    loses "one. Beta" and glues the deleted sentence's remains to its neighbour. There
+    is nothing to combine (one editor removed what the other rewrote): a conflict with
+    no suggestion, whichever editor pushes first; the editor takes mine or theirs."""
+    base = "Alpha one. Beta two. Gamma three."
+    mine = "Alpha one. Gamma three."
+    theirs = "Alpha one. Beta TWO edited. Gamma three."
+
+    for first, second in ((mine, theirs), (theirs, mine)):
+        result = field_merge(base, first, second)
+        assert set(result.conflicts) == {"body"} and result.values == {}
+        assert result.conflicts["body"].suggestion is None
+
+
+def test_a_suggestion_keeps_the_sentences_neither_side_changed_around_a_combined_one():
+    base = "Alpha one. Beta two is here. Gamma three."
+    mine = "Alpha one. Beta two is still here. Gamma three."
+    theirs = "Alpha one. Beta TWO is here. Gamma three, edited."
+
+    both = "Alpha one. Beta TWO is still here. Gamma three, edited."
+    assert merge.suggest_text_merge(base, mine, theirs) == both
+    assert merge.suggest_text_merge(base, theirs, mine) == both
+
+
+def test_two_edits_of_one_word_have_no_suggestion():
+    """Pieces of two spellings of one word are no word anyone wrote ("cort" of "cart" and
+    "cot"): edits are combined word by word, never inside a word."""
+    base = "The cat sat on the mat."
+    mine = "The cart sat on the mat."
+    theirs = "The cot sat on the mat."
+
+    assert merge.suggest_text_merge(base, mine, theirs) is None
