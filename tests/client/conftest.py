@@ -1,5 +1,12 @@
 """Fixtures for end-to-end tests: a real central site per test (SQLite and
-PostgreSQL variants) and editors driving the real command line."""
+PostgreSQL variants) and editors driving the real command line.
+
+Every end-to-end test runs against a central site on SQLite; those marked
+`both_backends` (flows whose outcome depends on the central database: field
+storage, migrations, sequences, receipts under a crash) run on PostgreSQL too.
+The plugin's own suite runs in full on both, in process, which is where the
+server's logic is proven on each database.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,24 @@ from tests.support.central import CentralSite, SiteTemplate
 from tests.support.editor import Editor
 
 BACKENDS = os.environ.get("FIELDSYNC_E2E_BACKENDS", "sqlite,postgres").split(",")
+_TEMPLATES = ("site_template", "museum_template")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out the PostgreSQL variant of tests not marked `both_backends`."""
+    left_out = [item for item in items if _on_postgres(item) and not _both(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+
+
+def _on_postgres(item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return any(params.get(name) == "postgres" for name in _TEMPLATES)
+
+
+def _both(item) -> bool:
+    return item.get_closest_marker("both_backends") is not None
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -13,6 +13,8 @@ from tests.support.proxy import FlakyProxy
 from .conftest import make_editor
 from .test_sync_end_to_end import assert_converged
 
+pytestmark = pytest.mark.both_backends  # the central database matters here
+
 
 def edit_three(editor: Editor) -> dict[str, int]:
     """Edit three articles; returns pk -> the version they were edited at."""

@@ -15,6 +15,8 @@ import pytest
 
 from .conftest import DELTA, make_editor
 
+pytestmark = pytest.mark.both_backends  # the central database matters here
+
 
 def central_painting(site, title: str) -> dict:
     out = site.shell(

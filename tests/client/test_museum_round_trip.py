@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.support.central import CentralSite
 from tests.support.editor import Editor
 
 from .conftest import DELTA, make_editor
+
+pytestmark = pytest.mark.both_backends  # the central database matters here
 
 NEW_YORK = {"TZ": "America/New_York"}  # the editor's laptop is in New York
 

@@ -18,6 +18,8 @@ from tests.support.editor import Editor
 
 from .conftest import make_editor
 
+pytestmark = pytest.mark.both_backends  # the central database matters here
+
 DELTA = "Delta survey 2026"
 ARTEFACT, PAINTING, NOTE = "museum.artefact", "museum.painting", "museum.note"
 # Before: slug and contact_email not synced yet. After: description no longer synced

@@ -10,6 +10,8 @@ from tests.support.editor import Editor
 
 from .conftest import make_editor
 
+pytestmark = pytest.mark.both_backends  # the central database matters here
+
 PARAGRAPHS = (
     "The council met on Monday. It agreed the budget.\n\n"
     "Residents asked about the bridge. The mayor promised an answer."
