@@ -1,9 +1,11 @@
 """Who is asking and what they may see: device tokens, grants, model permissions.
 
-Every endpoint but the ping goes through `authenticate()`; every read or
-write of a category through `require_category()`, and of a model through
-`require_model_permission()`. A user without a grant sees nothing of a
-category, not even its name.
+Every endpoint but the ping goes through `authenticate()`; every read of a
+category through `require_category()`, and of a model through
+`has_model_permission()`. A push answers a missing right per change
+(`model_permission_refusal()`, push.py), never for the whole batch: rights
+narrowed while an editor was offline must not block their other changes. A
+user without a grant sees nothing of a category, not even its name.
 """
 
 from __future__ import annotations
@@ -88,9 +90,19 @@ def has_model_permission(user, synced: SyncedModel, action: str) -> bool:
     return user.has_perm(f"{meta.app_label}.{PERMISSION_FOR[action]}_{meta.model_name}")
 
 
-def require_model_permission(user, synced: SyncedModel, action: str) -> None:
-    if not has_model_permission(user, synced, action):
-        raise forbidden(
-            f"You may not {action} {synced.model._meta.verbose_name_plural} ({synced.label}).",
-            model=synced.label,
-        )
+def permitted_actions(user, synced: SyncedModel) -> list[str]:
+    """The Django permissions a user holds on a model, by their Django names
+    (``view``, ``add``, ``change``, ``delete``): the schema tells the client, so
+    an editor is refused offline instead of queueing what the server refuses."""
+    return [
+        permission
+        for action, permission in PERMISSION_FOR.items()
+        if has_model_permission(user, synced, action)
+    ]
+
+
+def model_permission_refusal(user, synced: SyncedModel, action: str) -> str | None:
+    """Why the user may not do `action` (a sync operation) on the model, or None."""
+    if has_model_permission(user, synced, action):
+        return None
+    return f"You may not {action} {synced.model._meta.verbose_name_plural} ({synced.label})."

@@ -8,12 +8,17 @@ the same moment waits, then reads the answer) and the change applied:
 - same base version as the server's: apply (fast-forward);
 - the server moved: merge field by field (merge.py); a clean merge is
   applied, anything else is a conflict answered with the server's state;
-- invalid values: rejected with field errors, nothing written, the other
-  changes of the batch unaffected.
+- invalid values, a missing right (a model permission, a category grant, a
+  model the site made read-only), a parent or a category deleted centrally
+  meanwhile: rejected with the reason, nothing written, the other changes of
+  the batch unaffected. Rights and rows change while an editor is offline;
+  one such change must never hold back the others.
 
-Problems with the request itself (unknown model or field, no permission, a
-category this device has not checked out) raise ApiError, which rolls the
-whole batch back: a 4xx, and nothing written.
+Problems with the request itself (unknown model or field, a malformed key)
+and a lease this device no longer holds on the category a change says it is
+in raise ApiError, which rolls the whole batch back: a 4xx, nothing written,
+and the same batch applies once the device checks the category out again
+(docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -29,10 +34,10 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from . import feed, history, policies
-from .access import may_see_category, require_model_permission
+from .access import may_see_category, model_permission_refusal
 from .bulk import update_rows
 from .checkouts import require_checkout
-from .errors import ApiError, bad_request, forbidden
+from .errors import ApiError, bad_request
 from .models import ChangeReceipt, Device, RecordFlag, RecordVersion, ReviewItem, TrackedRow
 from .protocol import merge, wire
 from .protocol.fields import FieldValueError
@@ -293,9 +298,6 @@ class _Batch:
 
     def _check_request(self, where: str, change: wire.Change) -> None:
         synced = self._synced(where, change.model)
-        require_model_permission(self.user, synced, change.op)
-        if not synced.writable:
-            raise forbidden(f"{synced.label} is read-only reference data.", where=f"{where}.model")
         for part in ("values", "base_values"):
             unknown = sorted(set(getattr(change, part)) - set(synced.field_names))
             if unknown:
@@ -323,15 +325,85 @@ class _Batch:
                 problem = f"{change.pk!r} is not a valid primary key"
                 raise bad_request(problem, where=f"{where}.pk") from None
 
-    def _require_writable_category(self, key: str | None, synced: SyncedModel) -> None:
+    # -- checks that reject one change ----------------------------------------
+
+    def _require_rights(self, synced: SyncedModel, change: wire.Change) -> None:
+        """The user's Django permission for the operation, and a model clients
+        may write: rights that may have narrowed since the edit was made."""
+        refusal = model_permission_refusal(self.user, synced, change.op)
+        if refusal is not None:
+            raise _Rejected({"__all__": [refusal]})
+        if not synced.writable:
+            raise _Rejected({"__all__": [f"{synced.label} is read-only reference data."]})
+
+    def _require_writable_category(
+        self, key: str | None, synced: SyncedModel, change: wire.Change, instance=None
+    ) -> None:
+        """This device may write to category `key` (where the record is, or goes).
+
+        A lost grant, a category deleted centrally, or a category the change does
+        not say it is in (the record moved there centrally) rejects the change
+        alone. A lease this device no longer holds on the category the change
+        says it is in refuses the batch (409): checking out again lets the
+        same changes through, which a rejection would not.
+        """
         if key is None or synced.is_reference or key == REFERENCE_KEY or key in self.checked_out:
             return
         if self.reviewer is not None:
             return  # a chief editor's decision needs no lease
         if not may_see_category(self.user, key):
-            raise forbidden(f"You have no grant for category {key}.", category=key)
-        require_checkout(self.device, key)
+            raise _Rejected({"__all__": [f"You have no grant for category {key}."]})
+        try:
+            require_checkout(self.device, key)
+        except ApiError:
+            if not self._category_exists(key):
+                raise self._parent_gone(synced, instance) or _Rejected(
+                    {"__all__": [f"category {key} no longer exists on the central site"]}
+                ) from None
+            if change.category is not None and str(change.category) != key:
+                noun = synced.model._meta.verbose_name
+                raise _Rejected(
+                    {"__all__": [f"this {noun} is in category {key} on the central site, "
+                                 "which this device has not checked out"]}
+                ) from None  # fmt: skip
+            raise
         self.checked_out.add(key)
+
+    def _category_exists(self, key: str) -> bool:
+        category_model = self.registry.category_model
+        try:
+            return category_model._default_manager.filter(pk=key).exists()
+        except (ValueError, TypeError, ValidationError):
+            return False
+
+    def _category_or_reject(
+        self, synced: SyncedModel, change: wire.Change, instance, m2m: dict | None = None
+    ) -> str | None:
+        """The category a record with these values belongs to, checked writable; a
+        categorised record whose path leads nowhere is rejected, naming the field."""
+        key = synced.category_key_of(instance, m2m)
+        if key is None and not synced.is_reference:
+            hop = synced.category_path.split("__")[0]
+            raise self._parent_gone(synced, instance) or _Rejected(
+                {hop: ["must lead to a category; these values lead to none"]}
+            )
+        self._require_writable_category(key, synced, change, instance)
+        return key
+
+    @staticmethod
+    def _parent_gone(synced: SyncedModel, instance) -> _Rejected | None:
+        """The first hop of the category path checked as full_clean() checks it, in
+        Django's words ("station instance with id 6 is not a valid choice."): the
+        row it names was deleted centrally while the editor was offline."""
+        if instance is None or synced.category_path is None:
+            return None
+        hop = synced.category_path.split("__")[0]
+        others = [f.name for f in synced.model._meta.fields if f.name != hop]
+        try:
+            instance.clean_fields(exclude=others)
+        except ValidationError as error:
+            return _Rejected(_error_dict(error))
+        return None
 
     # -- one change -------------------------------------------------------
 
@@ -348,10 +420,12 @@ class _Batch:
             # A savepoint per change: a change rejected half-way (after its
             # history entry, say) leaves nothing behind; the others stand.
             with transaction.atomic():
+                self._require_rights(synced, change)
                 pk = self._resolve_pk(synced, change, result)
                 values = self._resolve_references(synced, change.values)
                 if pk is not None:
-                    self._fresh(synced, pk)
+                    self._fresh(synced, pk)  # may track the batch's writes so far
+                mark = self.collector.mark() if self.collector is not None else set()
                 policy = self._policy(synced, pk)
                 if policy == wire.POLICY_REVIEW and self.reviewer is None:
                     return self._queue_for_review(synced, change, pk, values, result)
@@ -363,6 +437,7 @@ class _Batch:
                     outcome = self._delete(synced, pk, change)
                 finished = self._finish(synced, change, outcome, result)
             self.kept += self.kept_now
+            self._note_written_alongside()
             return finished
         except _Rejected as rejection:
             if self.collector is not None:
@@ -438,7 +513,7 @@ class _Batch:
                 for name, value in values.items()
             }
             return _Outcome(wire.CONFLICT, None, None, conflicts)
-        self._require_writable_category(synced.category_key_of(instance), synced)
+        self._require_writable_category(synced.category_key_of(instance), synced, change, instance)
         if change.base_version == version:
             return _Outcome(wire.APPLIED, instance, values)
         theirs = self._known_of(synced).theirs[str(pk)]
@@ -463,7 +538,7 @@ class _Batch:
         instance = self._locked_instance(synced, pk)
         if instance is None:
             return _Outcome(wire.APPLIED, None)  # already gone: deleting twice is fine
-        self._require_writable_category(synced.category_key_of(instance), synced)
+        self._require_writable_category(synced.category_key_of(instance), synced, change, instance)
         version = self._version(synced, pk)
         if change.base_version != version:
             # Deleting would silently drop an edit the editor never saw, unless
@@ -479,16 +554,17 @@ class _Batch:
         instance = synced.model._default_manager.filter(pk=pk).first() if pk is not None else None
         if change.op != wire.CREATE and instance is None:
             raise _Rejected({"pk": [f"no {synced.label} with id {pk}"]})
+        key = None
         if instance is not None:
-            self._require_writable_category(synced.category_key_of(instance), synced)
+            key = synced.category_key_of(instance)
+            self._require_writable_category(key, synced, change, instance)
         probe = synced.model._default_manager.get(pk=pk) if instance else synced.model()
         if change.op != wire.DELETE:
             try:
-                assign_values(synced, probe, values)  # values checked now, applied later
+                m2m = assign_values(synced, probe, values)  # values checked now, applied later
             except FieldErrors as error:
                 raise _Rejected(error.errors) from None
-        key = synced.category_key_of(probe)
-        self._require_writable_category(key, synced)
+            key = self._category_or_reject(synced, change, probe, m2m)
         ReviewItem.objects.create(
             change_id=change.id,
             device=self.device,
@@ -566,11 +642,7 @@ class _Batch:
             raise _Rejected(error.errors) from None
         # The category the row will be in, many-to-many values included (FlatPage.sites):
         # a row of a categorised model left in none would leave every feed unseen.
-        key = synced.category_key_of(instance, m2m)
-        if key is None and not synced.is_reference:
-            hop = synced.category_path.split("__")[0]
-            raise _Rejected({hop: ["must lead to a category; these values lead to none"]})
-        self._require_writable_category(key, synced)
+        key = self._category_or_reject(synced, change, instance, m2m)
         try:
             # An update checks the fields it changes; a new record checks them all.
             unchanged = [
@@ -613,6 +685,13 @@ class _Batch:
 
     def _wrote(self, synced: SyncedModel, pk) -> None:
         self.touched.add((synced.label, str(pk)))
+
+    def _note_written_alongside(self) -> None:
+        """Rows a change wrote besides its own (a cascade of its delete, the host's
+        signals) are read afresh when a later change of the batch touches them:
+        the copies read up front may be gone or stale."""
+        if self.collector is not None:
+            self.touched.update(self.collector.pending)
 
 
 def assign_values(synced: SyncedModel, instance: models.Model, values: dict) -> dict:

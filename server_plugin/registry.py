@@ -21,7 +21,7 @@ from functools import cache, cached_property, lru_cache
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ObjectDoesNotExist
 from django.core.signals import setting_changed
 from django.db import models
 from django.utils import timezone
@@ -74,19 +74,31 @@ class SyncedModel:
     def pk_type(self) -> field_table.FieldType:
         return field_type_of(self.model._meta.pk)
 
-    def category_key_of(self, instance: models.Model, m2m: dict | None = None) -> str | None:
-        """The feed this row belongs to now; None when its category path is empty.
+    def category_key_of(
+        self, instance: models.Model, m2m: dict | None = None, *, strict: bool = False
+    ) -> str | None:
+        """The feed this row belongs to now; None when its category path is empty
+        or leads to a row that does not exist (a parent deleted centrally while an
+        editor made a child of it offline): no row, no category.
 
         `m2m` (field name -> ids) are many-to-many values about to be set: with
         a many-to-many path (``"sites"``) the answer is then the category the
         row will have once they are, known before anything is written.
+        `strict` raises ObjectDoesNotExist for a hop to a missing row instead,
+        for the tracking hooks, which tell a row loaddata has not written yet
+        apart from a row in no category.
         """
         if self.category_path is None:
             return REFERENCE_KEY
         *hops, last = self.category_path.split("__")
         target = instance
         for hop in hops:
-            target = getattr(target, hop, None)
+            try:
+                target = getattr(target, hop, None)
+            except ObjectDoesNotExist:
+                if strict:
+                    raise
+                return None
             if target is None:
                 return None
         field = target._meta.get_field(last)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext
 
-from .access import has_model_permission
+from .access import has_model_permission, permitted_actions
 from .protocol import wire
 from .registry import SyncedModel, field_type_of, get_registry, key_field
 
@@ -189,7 +189,9 @@ def unique_together(synced: SyncedModel) -> list[dict]:
     ]
 
 
-def describe_model(synced: SyncedModel) -> dict:
+def describe_model(synced: SyncedModel, user) -> dict:
+    """A model as `user` sees it; `may` lists the Django permissions they hold
+    on it, so the client refuses offline what the server would refuse."""
     meta = synced.model._meta
     return {
         "label": synced.label,
@@ -201,6 +203,7 @@ def describe_model(synced: SyncedModel) -> dict:
         "writable": synced.writable,
         "policy": synced.policy,
         "display_field": synced.display_field,
+        "may": permitted_actions(user, synced),
         "fields": [describe_field(synced.model, f) for f in synced.fields],
         **({"unique_together": together} if (together := unique_together(synced)) else {}),
         # A multi-table child's registered parents: a key to one of them may name
@@ -230,7 +233,7 @@ def describe(user) -> dict:
         "protocol": wire.PROTOCOL_VERSION,
         "category_model": category_model._meta.label_lower if category_model else None,
         "models": [
-            describe_model(synced)
+            describe_model(synced, user)
             for synced in registry.models.values()
             if has_model_permission(user, synced, "view")
         ],

@@ -155,7 +155,7 @@ def track(
         if synced is None or instance.pk is None:
             continue
         try:
-            key = None if deleted else synced.category_key_of(instance)
+            key = None if deleted else synced.category_key_of(instance, strict=True)
         except ObjectDoesNotExist:
             _unresolved(synced, instance)
             continue
@@ -382,7 +382,7 @@ def _lock_before_write(instance: models.Model, using: str, *, new_key: bool) -> 
     keys = _live_keys(synced, instance.pk) if instance.pk is not None else []
     if new_key:
         try:
-            keys.append(synced.category_key_of(instance))
+            keys.append(synced.category_key_of(instance, strict=True))
         except ObjectDoesNotExist:
             pass  # loaddata's forward reference: nothing to lock, nothing tracked (see track)
     lock_feeds(keys)

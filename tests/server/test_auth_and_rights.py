@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import connection
 
-from server_plugin.demo.news.models import Article, Section
+from server_plugin.demo.news.models import Article, Author, Section
 from server_plugin.models import CategoryGrant, Device, hash_token
 
 from .conftest import Api, article_in, login, pulled, update
@@ -108,18 +108,21 @@ def test_category_without_a_grant_is_403_everywhere_and_shows_nothing(editor1, n
         assert "Culture" not in body["detail"]
 
 
-def test_push_into_a_category_without_a_grant_is_403_and_writes_nothing(editor1, newsroom):
+def test_push_into_a_category_without_a_grant_is_rejected_and_writes_nothing(editor1, newsroom):
     editor1.checkout(newsroom)
     record = pulled(editor1, newsroom, article_in(newsroom).pk)
     CategoryGrant.objects.filter(user__username="editor1", category_key=str(newsroom.pk)).delete()
 
     status, body = editor1.push(update(record, {"title": "Sneaky"}))
 
-    assert status == 403
+    assert status == 200 and body["results"][0]["status"] == "rejected", body
+    assert body["results"][0]["message"] == f"You have no grant for category {newsroom.pk}."
     assert Article.objects.get(pk=record["pk"]).title == record["fields"]["title"]
 
 
-def test_user_without_the_models_change_permission_is_403_and_writes_nothing(editor1, newsroom):
+def test_user_without_the_models_change_permission_is_rejected_and_nothing_written(
+    editor1, newsroom
+):
     editor1.checkout(newsroom)
     record = pulled(editor1, newsroom, article_in(newsroom).pk)
     User.objects.get(username="editor1").user_permissions.remove(
@@ -128,7 +131,10 @@ def test_user_without_the_models_change_permission_is_403_and_writes_nothing(edi
 
     status, body = editor1.push(update(record, {"title": "Not allowed"}))
 
-    assert status == 403 and body["model"] == "news.article"
+    assert status == 200 and body["results"][0]["status"] == "rejected", body
+    assert body["results"][0]["errors"] == {
+        "__all__": ["You may not update articles (news.article)."]
+    }
     assert Article.objects.get(pk=record["pk"]).title == record["fields"]["title"]
 
 
@@ -155,7 +161,8 @@ def test_reference_data_is_read_only_unless_configured(editor1, newsroom):
             "values": {"name": "Someone"},
         }
     )
-    assert status == 403
+    assert status == 200 and body["results"][0]["status"] == "rejected", body
+    assert not Author.objects.filter(name="Someone").exists()
 
 
 def test_token_is_never_echoed_in_error_answers(editor1, newsroom):

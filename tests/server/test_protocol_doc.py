@@ -310,7 +310,15 @@ def _held_by_editor2(ctx: Context) -> None:
     _ok(ctx.login("editor2", "editor2-laptop").post(f"categories/{POLITICS}/checkout"))
 
 
-@setup("checkin", "push-applied", "push-rejected", "push-create", "push-delete", "push-retry")
+@setup(
+    "checkin",
+    "push-applied",
+    "push-rejected",
+    "push-create",
+    "push-delete",
+    "push-retry",
+    "push-no-permission",
+)
 def _checked_out(ctx: Context) -> None:
     _ok(ctx.editor1.post(f"categories/{POLITICS}/checkout"))
 
