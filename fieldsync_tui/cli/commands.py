@@ -115,9 +115,13 @@ def checkin(args, folder: Path) -> int:
 
 
 def sync(args, folder: Path) -> int:
+    """Exit 3 (attention) when changes wait for the editor, and also when something
+    could not be done (a category refused the push or was not pulled): a script
+    must never read a sync that left work behind as a clean one."""
     with progress_bar(not args.json) as progress:
         report = _engine(args, progress).sync()
-    status = _attention_code()
+    needs_you = _attention_code()
+    status = EXIT_ATTENTION if report.problems else needs_you
     if args.json:
         emit_json(
             {
@@ -134,7 +138,7 @@ def sync(args, folder: Path) -> int:
         print(f"Pushed: {pushed}. Pulled: {pulled}.")
         for problem in report.problems:
             print(f"problem: {problem}")
-        if status == EXIT_ATTENTION:
+        if needs_you == EXIT_ATTENTION:
             print("Conflicts or rejected changes need you: see `fieldsync status`.")
     return status
 

@@ -138,6 +138,22 @@ def _require_checked_out(key: str | None, model: ModelSchema) -> None:
         raise EditError(f"category {name} is not checked out on this device")
 
 
+# The Django permission the server checks for each change an edit queues.
+_PERMISSION_FOR = {
+    PendingChange.CREATE: "add",
+    PendingChange.UPDATE: "change",
+    PendingChange.DELETE: "delete",
+}
+
+
+def _require_permission(model: ModelSchema, op: str) -> None:
+    """Refuse, before anything is queued, a change the editor's Django permissions
+    (the schema's `may`) do not allow, in the server's words: queued, it would
+    only be rejected at the next sync."""
+    if model.may is not None and _PERMISSION_FOR[op] not in model.may:
+        raise EditError(f"You may not {op} {model.verbose_name_plural} ({model.label}).")
+
+
 def _stamp() -> str:
     """A clock stamp for an edit made now (hlc.py): later than any this device made."""
     account = Account.objects.select_for_update().first()
@@ -177,6 +193,7 @@ def update_record(
     _validated(schema, model, changes)
     with transaction.atomic():
         record = find_record(schema, model.label, pk)
+        _require_permission(model, _op_of_edit(record))
         if record.deleted:
             raise EditError(f"{record} was deleted here; it cannot be edited")
         if record.conflicted:
@@ -204,6 +221,7 @@ def create_record(
     schema: Schema, model_name: str, values: dict, category: str | None = None
 ) -> Record:
     model = schema.get(model_name)
+    _require_permission(model, PendingChange.CREATE)
     values = dict(values)
     natural_key = _natural_key(model, values.pop(model.pk_name, None))
     if category is not None and model.category_field:
@@ -242,6 +260,15 @@ def create_record(
     return record
 
 
+def _op_of_edit(record: Record) -> str:
+    """What an edit of `record` sends: a record the server has not created yet is
+    still created (its edits fold into the create), any other is updated."""
+    unsent_create = record.changes.filter(payload__isnull=True, op=PendingChange.CREATE)
+    if record.base_version is None or unsent_create.exists():
+        return PendingChange.CREATE
+    return PendingChange.UPDATE
+
+
 def _natural_key(model: ModelSchema, value: Any) -> str | None:
     """The key an editor gave a new record with a natural key, checked; None
     for keys the device or the server makes."""
@@ -274,6 +301,7 @@ def delete_record(schema: Schema, model_name: str, pk: Any) -> Record | None:
             refuse_if_pointed_at(schema, record, "delete")
             record.delete()  # it never reached the server: nothing to tell it
             return None
+        _require_permission(model, PendingChange.DELETE)
         _require_checked_out(record.category_key, model)
         record.deleted = True
         record.pending = True

@@ -82,7 +82,8 @@ def reasons(errors: dict | None, last_error: str = "") -> list[str]:
     for name, messages in (errors or {}).items():
         if isinstance(messages, str):
             messages = [messages]
-        lines.append(f"{name}: {' '.join(str(m) for m in messages)}")
+        said = " ".join(str(m) for m in messages)
+        lines.append(said if name == "__all__" else f"{name}: {said}")  # the record as a whole
     return lines or ([last_error] if last_error else [])
 
 

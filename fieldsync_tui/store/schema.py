@@ -284,6 +284,9 @@ class ModelSchema:
     unique_together: tuple = ()  # ({"fields": [...], "message": "..."}, ...)
     parents: tuple[str, ...] = ()  # registered multi-table parents ("museum.artefact")
     pk_max_length: int | None = None  # a natural CharField key's max_length
+    # The user's Django permissions on the model ("view", "add", "change",
+    # "delete"); None from a server that does not say (it decides at the push).
+    may: tuple[str, ...] | None = None
 
     @classmethod
     def from_json(cls, data: dict) -> ModelSchema:
@@ -302,6 +305,7 @@ class ModelSchema:
             unique_together=tuple(data.get("unique_together") or ()),
             parents=tuple(data.get("parents") or ()),
             pk_max_length=data["pk"].get("max_length"),
+            may=tuple(data["may"]) if "may" in data else None,
         )
 
     @property

@@ -55,12 +55,17 @@ def _why(row: dict) -> str:
 
 
 def _way_out(row: dict, app: bool) -> str:
+    """The command (or key) that gets the record past what blocks it. A rejected
+    change was answered for good: sending it again cannot help, so its way out
+    is a new edit or discarding it, never another sync."""
     state = row["state"]
     if state == "review":
         return "sync again once they decide" if app else "`fieldsync sync` once they decide"
     if app:
         if state == "conflict":
             return "resolve it (x), or discard your change in the queue (u, then d)"
+        if state == "queued":
+            return "sync (ctrl+s) once that is dealt with, or discard it in the queue (u, then d)"
         return "edit it again, or discard it in the queue (u, then d)"
     discard = (
         f"`fieldsync discard {row['model']} {row['pk']}`"
@@ -72,8 +77,15 @@ def _way_out(row: dict, app: bool) -> str:
         resolve = f"`fieldsync resolve {row['id']} --take {takes}`"
         return f"resolve it with {resolve}, or drop yours with {discard}"
     if state == "rejected" and row["op"] != "delete":
-        edit = f"`fieldsync edit {row['model']} {row['pk']} --set FIELD=VALUE`"
+        edit = f"`fieldsync edit {row['model']} {row['pk']} --set {_field_at_fault(row)}=VALUE`"
         return f"fix it with {edit}, or drop it with {discard}"
     if state == "rejected":
         return f"drop it with {discard}"
-    return f"`fieldsync sync` again, or drop it with {discard}"
+    if row.get("last_error"):
+        return f"`fieldsync sync` once that is dealt with, or drop it with {discard}"
+    return f"`fieldsync sync` to send it, or drop it with {discard}"
+
+
+def _field_at_fault(row: dict) -> str:
+    """The first field the server named in its refusal, else FIELD."""
+    return next((name for name in row.get("errors") or {} if name != "__all__"), "FIELD")
