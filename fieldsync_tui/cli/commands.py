@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from server_plugin.protocol import merge
+
 from .. import credentials
 from ..store import discard, edits, queries, set_aside
 from ..store.models import Account, Conflict, PendingChange, Record
-from ..store.schema import Schema
+from ..store.schema import Schema, UnknownModel
 from ..sync import conflicts as conflict_resolution
 from ..sync.engine import EngineError, NotLoggedIn, SyncEngine
 from ..sync.transport import Transport
@@ -291,8 +293,8 @@ def show(args, folder: Path) -> int:
     print(
         f"{model.verbose_name} {record.object_pk} · version {record.base_version} {_marks(record)}"
     )
-    for field in model.fields:
-        print(f"{field.label:>16}: {record.values.get(field.name)}")
+    for field in model.fields:  # each value as the editor types it (--set takes it back)
+        print(f"{field.label:>16}: {field.show(record.values.get(field.name))}")
     return EXIT_OK
 
 
@@ -319,9 +321,23 @@ def edit(args, folder: Path) -> int:
     if not args.set:
         raise edits.EditError("nothing to change: give --set FIELD=VALUE")
     values = _parsed_values(schema, args.model, args.set)
+    before = edits.find_record(schema, args.model, args.pk).values
     record = edits.update_record(schema, args.model, args.pk, values, args.edit_kind or "")
+    changed = record.values != before  # update_record keeps values equal by value as they were
     if args.json:
-        emit_json({"model": record.model, "pk": record.object_pk, "values": record.values})
+        emit_json(
+            {
+                "model": record.model,
+                "pk": record.object_pk,
+                "values": record.values,
+                "changed": changed,
+                "queued": record.pending,
+            }
+        )
+    elif not changed:
+        print(f"Nothing changed: {edits.describe_records([record])} already holds these values.")
+    elif not record.pending:
+        print(f"Saved {record}: back to the server's values; nothing to send.")
     else:
         print(f"Saved {record}; queued for the next sync.")
     return EXIT_OK
@@ -352,6 +368,8 @@ def delete(args, folder: Path) -> int:
 
 def conflicts(args, folder: Path) -> int:
     found = list(conflict_resolution.open_conflicts())
+    account = Account.objects.first()
+    schema = Schema(account.schema if account else None)
     if args.json:
         emit_json(
             [
@@ -362,6 +380,7 @@ def conflicts(args, folder: Path) -> int:
                     "title": c.record.title,
                     "op": c.op,
                     "deleted_on_server": c.theirs is None,
+                    "changed_on_server": _changed_on_server(schema, c),
                     "fields": c.fields,
                 }
                 for c in found
@@ -371,10 +390,38 @@ def conflicts(args, folder: Path) -> int:
     if not found:
         print("No conflicts.")
     for conflict in found:
-        where = "deleted on the server" if conflict.theirs is None else ", ".join(conflict.fields)
-        print(f"{conflict.pk:>4}  {conflict.record.model} {conflict.record.object_pk} "
-              f"{conflict.record.title!r}: {where}")  # fmt: skip
+        record = conflict.record
+        print(f"{conflict.pk:>4}  {record.model} {record.object_pk} “{record.title}”: "
+              f"{_conflict_in_words(schema, conflict)}")  # fmt: skip
     return EXIT_ATTENTION if found else EXIT_OK
+
+
+def _changed_on_server(schema: Schema, conflict: Conflict) -> list[str]:
+    """The fields the server changed since the editor's base, in the schema's order."""
+    if conflict.theirs is None:
+        return []
+    try:
+        model = schema.get(conflict.record.model)
+    except UnknownModel:  # the model left the schema: compare as JSON, in the values' order
+        names, types = list(conflict.theirs), {}
+    else:
+        names, types = [f.name for f in model.fields], model.field_types()
+        names += [name for name in conflict.theirs if name not in names]
+    changed = merge.changed_fields(conflict.base_values, conflict.theirs, types)
+    return [name for name in names if name in changed]
+
+
+def _conflict_in_words(schema: Schema, conflict: Conflict) -> str:
+    """'deleted on the server', 'deleted here; changed on the server: title, status', or
+    the fields both sides changed."""
+    if conflict.theirs is None:
+        return "deleted on the server"
+    if conflict.op == PendingChange.DELETE:
+        changed = ", ".join(_changed_on_server(schema, conflict))
+        if not changed:
+            return "deleted here; the server has a newer version"
+        return f"deleted here; changed on the server: {changed}"
+    return ", ".join(conflict.fields)
 
 
 def resolve(args, folder: Path) -> int:
@@ -384,11 +431,22 @@ def resolve(args, folder: Path) -> int:
     if conflict is None:
         raise conflict_resolution.ResolveError(f"no open conflict {args.id}")
     edited = _parsed_values(schema, conflict.record.model, args.set) if args.set else None
+    name = edits.describe_records([conflict.record])
     record = conflict_resolution.resolve(schema, args.id, args.take, edited)
+    queued = record is not None and record.pending
     if args.json:
-        emit_json({"resolved": args.id, "values": record.values if record else None})
+        emit_json(
+            {"resolved": args.id, "values": record.values if record else None, "queued": queued}
+        )
+    elif record is None:
+        print(f"Resolved conflict {args.id}: {name} was deleted on the server, "
+              "and is removed here too; nothing to send.")  # fmt: skip
+    elif queued:
+        print(f"Resolved conflict {args.id} ({args.take}): {edits.describe_records([record])} "
+              "is queued for the next sync.")  # fmt: skip
     else:
-        print(f"Resolved conflict {args.id} ({args.take}); the result is queued for the next sync.")
+        print(f"Resolved conflict {args.id}: kept the server's version of "
+              f"{edits.describe_records([record])}; nothing to send.")  # fmt: skip
     return EXIT_OK
 
 

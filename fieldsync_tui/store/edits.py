@@ -15,7 +15,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from server_plugin.protocol import hlc, wire
+from server_plugin.protocol import fields as field_table
+from server_plugin.protocol import hlc, merge, wire
+from server_plugin.protocol.fields import FieldValueError
 
 from .models import Account, Category, PendingChange, Record
 from .references import referring_records
@@ -31,11 +33,26 @@ class EditError(ValueError):
 
 
 def find_record(schema: Schema, model: str, pk: Any) -> Record:
-    label = schema.get(model).label
-    record = Record.objects.filter(model=label, object_pk=str(pk)).first()
+    """The record of `model` with key `pk`, spelled any way the key's type reads it
+    (a UUID in capitals or braces, as values take it)."""
+    model_schema = schema.get(model)
+    label = model_schema.label
+    record = Record.objects.filter(model=label, object_pk=_stored_key(model_schema, pk)).first()
     if record is None:
         raise EditError(f"no {label} with id {pk} in this store")
     return record
+
+
+def _stored_key(model: ModelSchema, pk: Any) -> str:
+    """A key as the store keeps it (the server's wire form, as text). Integer keys and
+    temporary ids are kept as typed; a key its type cannot read names no record."""
+    text = str(pk)
+    if model.integer_pk or wire.is_temp_pk(text):
+        return text
+    try:
+        return str(field_table.field_type(model.pk_type).parse(text))
+    except (FieldValueError, LookupError):
+        return text
 
 
 def _validated(schema: Schema, model: ModelSchema, values: dict) -> dict:
@@ -189,6 +206,14 @@ def _queue(record: Record, op: str, edit_kind: str = "") -> None:
 def update_record(
     schema: Schema, model_name: str, pk: Any, changes: dict, edit_kind: str = ""
 ) -> Record:
+    """Save an editor's changes of a record and queue them.
+
+    Values are compared by their field type: one equal to the record's
+    (10.50 against 10.500) is no change and the record keeps its spelling, so
+    an edit that changes nothing writes and queues nothing (the record comes
+    back as it was). An edit that brings the record back to the server's
+    values takes its unsent change out of the queue, as a sync would.
+    """
     model = schema.get(model_name)
     _validated(schema, model, changes)
     with transaction.atomic():
@@ -198,7 +223,10 @@ def update_record(
             raise EditError(f"{record} was deleted here; it cannot be edited")
         if record.conflicted:
             raise EditError(f"{record} has an unresolved conflict; resolve it first")
-        values = {**record.values, **changes}
+        changed = _real_changes(model, record, changes)
+        if not changed:
+            return record
+        values = {**record.values, **changed}
         _check_unique(model, values, record.object_pk)
         new_key = category_of(schema, model, values)
         _require_checked_out(record.category_key, model)
@@ -207,14 +235,43 @@ def update_record(
         record.values = values
         record.category_key = new_key
         record.title = model.title_of(values)
-        record.pending = True
         record.updated_at = timezone.now()
+        op = _op_of_edit(record)
+        if op == PendingChange.UPDATE and _back_to_base(model, record):
+            record.changes.filter(payload__isnull=True, state=PendingChange.QUEUED).delete()
+            record.changes.filter(state=PendingChange.REJECTED).delete()  # this edit replaces it
+        else:
+            _queue(record, op, edit_kind)
+        record.pending = record.changes.exists()
         record.save()
-        op = PendingChange.CREATE if record.base_version is None else PendingChange.UPDATE
-        if record.changes.filter(payload__isnull=True, op=PendingChange.CREATE).exists():
-            op = PendingChange.CREATE
-        _queue(record, op, edit_kind)
     return record
+
+
+def _real_changes(model: ModelSchema, record: Record, changes: dict) -> dict:
+    """The changes that change a value, compared by field type; a value equal to the
+    server's (the base) is spelled as the server spells it."""
+    found = {}
+    for name, value in changes.items():
+        ftype = model.field(name).ftype
+        if name in record.values and ftype.same(record.values[name], value):
+            continue
+        if name in record.base_values and ftype.same(record.base_values[name], value):
+            value = record.base_values[name]
+        found[name] = value
+    return found
+
+
+def _back_to_base(model: ModelSchema, record: Record) -> bool:
+    """Whether the record holds the server's values again and nothing sent may change them.
+
+    A change sent without an answer (or waiting for review) may yet be applied:
+    then the way back must follow it, and stays queued.
+    """
+    if merge.changed_fields(record.base_values, record.values, model.field_types()):
+        return False
+    unsent = record.changes.filter(payload__isnull=True, state=PendingChange.QUEUED)
+    sent = record.changes.exclude(state=PendingChange.REJECTED).exclude(pk__in=unsent)
+    return not sent.exists()
 
 
 def create_record(

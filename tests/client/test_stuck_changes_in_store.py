@@ -191,9 +191,7 @@ def test_deleting_a_new_record_sent_without_an_answer_waits_for_the_answer(store
     assert [c.op for c in photo.changes.order_by("id")] == ["create", "delete"]
 
 
-def test_a_refused_creation_of_a_record_deleted_meanwhile_takes_its_delete_along(
-    store, newsroom
-):
+def test_a_refused_creation_of_a_record_deleted_meanwhile_takes_its_delete_along(store, newsroom):
     """The server wrote nothing: the queued delete has nothing to delete, and sending it
     (with no base version) would only be refused in its turn."""
     from fieldsync_tui.store import edits
@@ -221,7 +219,7 @@ def test_a_new_edit_replaces_a_rejected_change(store, newsroom):
     budget = record("Budget vote delayed")
     budget.changes.update(state=PendingChange.REJECTED, payload={"op": "update"})
 
-    edits.update_record(newsroom, ARTICLE, budget.object_pk, {"status": "review"})
+    edits.update_record(newsroom, ARTICLE, budget.object_pk, {"status": "published"})
 
     (entry,) = budget.changes.all()
     assert entry.state == PendingChange.QUEUED and entry.payload is None
