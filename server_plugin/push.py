@@ -328,13 +328,13 @@ class _Batch:
     # -- checks that reject one change ----------------------------------------
 
     def _require_rights(self, synced: SyncedModel, change: wire.Change) -> None:
-        """The user's Django permission for the operation, and a model clients
-        may write: rights that may have narrowed since the edit was made."""
+        """A model clients may write, and the user's Django permission for the
+        operation: rights that may have narrowed since the edit was made."""
+        if not synced.writable:
+            raise _Rejected({"__all__": [f"{synced.label} is read-only reference data."]})
         refusal = model_permission_refusal(self.user, synced, change.op)
         if refusal is not None:
             raise _Rejected({"__all__": [refusal]})
-        if not synced.writable:
-            raise _Rejected({"__all__": [f"{synced.label} is read-only reference data."]})
 
     def _require_writable_category(
         self, key: str | None, synced: SyncedModel, change: wire.Change, instance=None

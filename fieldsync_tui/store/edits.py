@@ -166,7 +166,10 @@ _PERMISSION_FOR = {
 def _require_permission(model: ModelSchema, op: str) -> None:
     """Refuse, before anything is queued, a change the editor's Django permissions
     (the schema's `may`) do not allow, in the server's words: queued, it would
-    only be rejected at the next sync."""
+    only be rejected at the next sync. Read-only reference data is refused as
+    such (`_require_checked_out`), whatever the permissions."""
+    if model.reference and not model.writable:
+        return
     if model.may is not None and _PERMISSION_FOR[op] not in model.may:
         raise EditError(f"You may not {op} {model.verbose_name_plural} ({model.label}).")
 

@@ -117,6 +117,14 @@ def test_a_new_record_is_edited_with_the_add_right_and_removed_without_the_delet
     assert message == "You may not create photos (news.photo)."
 
 
+def test_read_only_reference_data_is_refused_as_such_whatever_the_rights(store, newsroom):
+    from fieldsync_tui.store.edits import create_record
+
+    message = refused(create_record, schema_where(author=["view"]), "news.author", {"name": "X"})
+
+    assert message == "news.author is read-only reference data"
+
+
 def test_a_schema_that_does_not_say_leaves_the_decision_to_the_server(store, newsroom):
     from fieldsync_tui.store.edits import update_record
     from fieldsync_tui.store.schema import Schema
