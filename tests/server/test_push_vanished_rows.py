@@ -236,3 +236,34 @@ def test_artefact_re_created_under_a_trench_deleted_centrally_is_rejected(museum
     assert body["results"][0]["errors"]["trench"] == [
         f"trench instance with id {gone} is not a valid choice."
     ]
+
+
+def test_a_part_whose_parent_an_earlier_change_deleted_keeps_the_parent_gone(museum, museum_editor):
+    """Deleting a find sets its parts' parent to null (SET_NULL, an UPDATE with no
+    signal); a later change of a part in the batch merges with that, instead of
+    writing its stale copy back with a key to the deleted row."""
+    from django.contrib.auth.models import User
+
+    from .museum import feed_changes, latest
+
+    assert museum_editor.checkout(museum)[0] == 200
+    trench = museum.trenches.order_by("pk").first()
+    jar = Artefact.objects.create(trench=trench, title="Jar")
+    lid = Artefact.objects.create(trench=trench, title="Lid", parent=jar)
+    other = Artefact.objects.create(trench=trench, title="Sherd")
+    pulled_now = feed_changes(User.objects.get(username="editor1"), museum)
+    jar_record, lid_record, other_record = (
+        latest(pulled_now, "museum.artefact", obj.pk) for obj in (jar, lid, other)
+    )
+
+    status, body = museum_editor.push(
+        update(other_record, {"title": "Sherd, rim"}),  # the batch reads every artefact here
+        delete(jar_record),
+        update(lid_record, {"title": "Lid, glazed"}),
+    )
+
+    assert status == 200, body
+    assert statuses(body) == ["applied", "applied", "merged"]
+    lid.refresh_from_db()
+    assert (lid.title, lid.parent_id) == ("Lid, glazed", None)
+    assert body["results"][2]["values"]["parent"] is None
