@@ -251,6 +251,8 @@ class SyncEngine:
                 report.pulled += self.pull(category)
             except EngineError as error:
                 report.problems.append(str(error))
+            except Refused as refused:  # e.g. its grant withdrawn: the others still sync
+                report.problems.append(f"{category.name} was not pulled: {refused.detail}")
         self.refresh_categories()
         Account.objects.update(last_sync_at=timezone.now(), online=True)
         return report

@@ -77,3 +77,23 @@ def test_changes_refused_for_rights_or_rows_gone_offline_never_hold_the_others(c
     assert central.records(key)[(ARTICLE, article)]["values"]["title"] == "After the lease"
     assert_converged(central, editor1)
     editor1.run("checkin", "Politics")
+
+
+def test_a_category_whose_grant_was_withdrawn_never_stops_the_others_from_syncing(central, editor1):
+    editor1.run("checkout", "Culture")
+    editor1.run("checkout", "Politics")
+    culture, politics = central.category_key("Culture"), central.category_key("Politics")
+    article = next(pk for (m, pk) in editor1.records(politics) if m == ARTICLE)
+    central.shell(
+        "from server_plugin.models import CategoryGrant; "
+        f"CategoryGrant.objects.filter(user__username='editor1', category_key={culture!r})"
+        ".delete(); " + NEWS + f"Article.objects.filter(pk={article!r}).update(title='Moved on')"
+        f"; from server_plugin.tracking import track_queryset; "
+        f"track_queryset(Article.objects.filter(pk={article!r}))"
+    )
+
+    synced = editor1.run("sync", check=False)
+
+    assert synced.returncode == 3, synced.stdout + synced.stderr
+    assert "problem: Culture was not pulled" in synced.stdout, synced.stdout
+    assert editor1.records(politics)[(ARTICLE, article)]["values"]["title"] == "Moved on"
