@@ -26,7 +26,8 @@ MINE, THEIRS, ASK = "mine", "theirs", "ask"
 @dataclass
 class Decision:
     winner: str  # MINE, THEIRS, or ASK (a conflict for the editor)
-    note: str = ""
+    note: str = ""  # for the history entry of what was replaced or lost
+    told: str = ""  # for the editor whose edit lost, when THEIRS wins
 
 
 def decide(policy: str, change: wire.Change, row: TrackedRow | None) -> Decision:
@@ -37,7 +38,11 @@ def decide(policy: str, change: wire.Change, row: TrackedRow | None) -> Decision
         theirs = row.hlc if row is not None else ""
         if change.hlc and change.hlc > theirs:
             return Decision(MINE, "replaced by a later offline edit (last-writer)")
-        return Decision(THEIRS, "an offline edit that lost to a later one (last-writer)")
+        return Decision(
+            THEIRS,
+            "an offline edit that lost to a later one (last-writer)",
+            "lost to a later one (last-writer)",
+        )
     if policy == wire.POLICY_MAJOR_MINOR:
         mine = change.edit_kind or "minor"
         theirs = (row.edit_kind if row is not None else "") or "major"
@@ -45,7 +50,11 @@ def decide(policy: str, change: wire.Change, row: TrackedRow | None) -> Decision
             return Decision(ASK)
         if mine == "major":
             return Decision(MINE, "a minor edit replaced by a major offline one")
-        return Decision(THEIRS, "a minor offline edit that lost to a major one")
+        return Decision(
+            THEIRS,
+            "a minor offline edit that lost to a major one",
+            "lost to a major one (major-minor: yours was minor)",
+        )
     return Decision(ASK)
 
 

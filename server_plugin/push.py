@@ -85,6 +85,8 @@ class _Outcome:
     conflicts: dict | None = None
     note: str = ""  # why the server's version was replaced, for its history entry
     lost: dict | None = None  # an offline edit the policy decided against, kept in history
+    lost_fields: tuple = ()  # the fields of that edit which lost
+    told: str = ""  # what the losing editor is told
 
 
 class FieldErrors(Exception):
@@ -532,6 +534,8 @@ class _Batch:
                 **theirs,
                 **merge.changed_fields(change.base_values, values, synced.types),
             }
+            outcome.lost_fields = tuple(sorted(merged.conflicts))
+            outcome.told = decision.told
         return outcome
 
     def _delete(self, synced: SyncedModel, pk, change: wire.Change) -> _Outcome:
@@ -616,6 +620,12 @@ class _Batch:
             return result
 
         if outcome.lost is not None:
+            # Kept, and told: the editor learns which edit lost and where it is kept.
+            result.lost = list(outcome.lost_fields)
+            result.message = (
+                f"your edit of {', '.join(outcome.lost_fields)} {outcome.told}; "
+                "it is kept in the record's history on the central site"
+            )
             self.kept_now.append(
                 history.lost_edit(
                     synced,

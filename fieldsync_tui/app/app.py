@@ -203,7 +203,9 @@ class FieldsyncApp(App):
             engine = self.engine(progress=self._progressed)
             report = engine.sync()
             self.post_message(
-                SyncFinished(_summary(report), report.problems, report.schema_changes)
+                SyncFinished(
+                    _summary(report), report.problems, report.schema_changes, report.lost_edits
+                )
             )
         except Offline as error:
             self.post_message(SyncFailed(str(error), offline=True))
@@ -298,6 +300,8 @@ class FieldsyncApp(App):
         self.notify(message.summary, title="Synced")
         for problem in message.problems:
             self.notify(problem, title="Sync problem", severity="warning")
+        for lost in message.lost_edits:
+            self.notify(lost, title="An edit of yours lost", severity="warning", timeout=30)
         for notice in message.schema_changes:  # values set aside are named with their file
             self.notify(notice, title="The central site's schema changed", severity="warning",
                         timeout=30)  # fmt: skip

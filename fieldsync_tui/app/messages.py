@@ -56,6 +56,7 @@ class SyncFinished(Event):
     summary: str
     problems: list[str] = field(default_factory=list)
     schema_changes: list[str] = field(default_factory=list)  # how the store followed, in words
+    lost_edits: list[str] = field(default_factory=list)  # edits a policy decided against
 
 
 @dataclass

@@ -131,6 +131,7 @@ def sync(args, folder: Path) -> int:
                 "pulled": dict(report.pulled),
                 "problems": report.problems,
                 "schema_changes": report.schema_changes,
+                "lost_edits": report.lost_edits,
             }
         )
     else:
@@ -140,6 +141,8 @@ def sync(args, folder: Path) -> int:
         print(f"Pushed: {pushed}. Pulled: {pulled}.")
         for problem in report.problems:
             print(f"problem: {problem}")
+        for lost in report.lost_edits:
+            print(f"lost: {lost}")
         if needs_you == EXIT_ATTENTION:
             print("Conflicts or rejected changes need you: see `fieldsync status`.")
     return status

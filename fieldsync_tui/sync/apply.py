@@ -214,6 +214,16 @@ def _wire_pk(model: ModelSchema, pk: str):
     return pk
 
 
+def lost_edits(entries: list, results: list) -> list[str]:
+    """Edits a conflict policy decided against (kept in the central history), in words:
+    the editor must hear of them, not read "merged"."""
+    return [
+        f"{entry.record.title or entry.record.object_pk}: {result.get('message', 'it lost')}"
+        for entry, result in zip(entries, results, strict=True)
+        if result.get("lost")
+    ]
+
+
 def apply_push_result(schema: Schema, entry: PendingChange, result: dict) -> str:
     """Settle one queue entry with the server's answer; returns the status."""
     status = result["status"]

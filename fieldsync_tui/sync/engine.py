@@ -25,7 +25,13 @@ from ..store.bulk import update_rows
 from ..store.models import Account, Category, Conflict, PendingChange, Record
 from ..store.schema import Schema
 from . import blockers, schema_change
-from .apply import apply_feed_page, apply_push_results, apply_review_outcome, freeze
+from .apply import (
+    apply_feed_page,
+    apply_push_results,
+    apply_review_outcome,
+    freeze,
+    lost_edits,
+)
 from .transport import Offline, Refused, Transport
 
 # Records per page pulled and changes per push; the environment may tune them.
@@ -47,6 +53,7 @@ class SyncReport:
     pulled: Counter = field(default_factory=Counter)  # new / updated / deleted / conflicts
     problems: list[str] = field(default_factory=list)  # what could not be done, in words
     schema_changes: list[str] = field(default_factory=list)  # how the store followed, in words
+    lost_edits: list[str] = field(default_factory=list)  # edits a policy decided against
 
 
 @dataclass
@@ -419,6 +426,8 @@ class SyncEngine:
             self._refused(ready, refused, blocked, key, report)
             return 0
         self._crash.reached("push-answered")
+        if report is not None:
+            report.lost_edits += lost_edits(ready, results)
         with transaction.atomic():
             statuses.update(apply_push_results(schema, ready, results))
         return len(ready)

@@ -213,6 +213,7 @@ class ChangeResult:
     conflicts: dict = field(default_factory=dict)
     errors: dict = field(default_factory=dict)
     message: str = ""
+    lost: list = field(default_factory=list)  # fields of the edit a policy decided against
 
     def to_json(self) -> dict:
         data = {"id": self.id, "status": self.status, "model": self.model, "pk": self.pk}
@@ -229,6 +230,8 @@ class ChangeResult:
             data["conflicts"] = self.conflicts
         if self.errors:
             data["errors"] = self.errors
+        if self.lost:
+            data["lost"] = self.lost
         if self.message:
             data["message"] = self.message
         return data

@@ -92,5 +92,16 @@ def test_major_edit_from_the_field_beats_a_central_minor_one(site_template, tmp_
         key = site.category_key("Politics")
         assert site.records(key)[("news.article", pk)]["values"]["title"] == "Major rewrite"
         assert_converged(site, editor)
+
+        # and the other way round: a minor edit from the field loses, and the editor is told
+        editor.run("edit", "article", pk, "--set", "title=Minor field fix", "--minor")
+        site.shell(
+            "from server_plugin.demo.news.models import Article\n"
+            f"a = Article.objects.get(pk={pk!r}); a.title = 'Central major edit'; a.save()"
+        )
+        synced = editor.run("sync")
+        assert "lost: Minor field fix: your edit of title lost to a major one" in synced.stdout
+        assert "kept in the record's history" in synced.stdout
+        assert_converged(site, editor)
     finally:
         site.close()

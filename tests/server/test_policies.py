@@ -78,11 +78,24 @@ def test_last_writer_earlier_offline_edit_loses_but_is_kept_in_history(conflict)
         result = push_title(api, record, "Earlier offline title", hlc=earlier)
     assert result["status"] == "merged"
     assert result["values"]["title"] == "Chief's title"
+    assert result["lost"] == ["title"], "the editor is told which of their edits lost"
+    assert "lost to a later one" in result["message"]
     article.refresh_from_db()
     assert article.title == "Chief's title"
     lost = RecordVersion.objects.get(object_pk=str(article.pk), note__contains="lost")
     assert lost.values["title"] == "Earlier offline title"
     assert lost.device.name == "editor1-laptop"
+
+
+def test_a_minor_edit_that_loses_to_a_major_one_is_told_so(editor1, newsroom):
+    editor1.checkout(newsroom)
+    article = article_in(newsroom)
+    record = pulled(editor1, newsroom, article.pk)
+    with with_policy("major-minor"):
+        push_title(editor1, record, "Major rewrite", edit_kind="major")
+        result = push_title(editor1, record, "Minor fix", edit_kind="minor")
+    assert result["status"] == "merged" and result["lost"] == ["title"]
+    assert "lost to a major one" in result["message"]
 
 
 def test_major_edit_beats_a_minor_one(editor1, newsroom):
