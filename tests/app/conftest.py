@@ -15,6 +15,7 @@ from tests.support.app_driver import AppDriver
 from tests.support.central import CentralSite, SiteTemplate
 
 BACKEND = os.environ.get("FIELDSYNC_APP_BACKEND", "sqlite")
+MUSEUM_BACKENDS = os.environ.get("FIELDSYNC_E2E_BACKENDS", "sqlite,postgres").split(",")
 
 
 @pytest.fixture(scope="session")
@@ -88,12 +89,13 @@ def politics(editor1, central) -> str:
     return category.key
 
 
-@pytest.fixture(scope="session")
-def museum_template(tmp_path_factory):
-    """The museum test site (tests/museum_site), migrated and seeded once per session."""
+@pytest.fixture(scope="session", params=MUSEUM_BACKENDS)
+def museum_template(request, tmp_path_factory):
+    """The museum test site (tests/museum_site), migrated and seeded once per session,
+    on each backend: what an editor types in the form must arrive equal on both."""
     template = SiteTemplate(
-        BACKEND,
-        tmp_path_factory.mktemp("app-museum-template"),
+        request.param,
+        tmp_path_factory.mktemp(f"app-museum-template-{request.param}"),
         settings_module="tests.museum_site.settings",
         seed_command="seed_museum",
     ).build()
