@@ -12,7 +12,7 @@ import os
 import pytest
 
 from tests.support.app_driver import AppDriver
-from tests.support.central import CentralSite, SiteTemplate
+from tests.support.central import MUSEUM, CentralSite, built_template, running_site
 
 BACKEND = os.environ.get("FIELDSYNC_APP_BACKEND", "sqlite")
 MUSEUM_BACKENDS = os.environ.get("FIELDSYNC_E2E_BACKENDS", "sqlite,postgres").split(",")
@@ -38,16 +38,14 @@ def empty_store(store_folder):
 
 @pytest.fixture(scope="session")
 def site_template(tmp_path_factory):
-    template = SiteTemplate(BACKEND, tmp_path_factory.mktemp("app-site-template")).build()
-    yield template
-    template.drop()
+    with built_template(BACKEND, tmp_path_factory.mktemp("app-site-template")) as template:
+        yield template
 
 
 @pytest.fixture
 def central(site_template, tmp_path):
-    site = CentralSite(site_template, tmp_path / "central").start()
-    yield site
-    site.close()
+    with running_site(site_template, tmp_path / "central") as site:
+        yield site
 
 
 def log_in(site: CentralSite) -> str:
@@ -93,21 +91,15 @@ def politics(editor1, central) -> str:
 def museum_template(request, tmp_path_factory):
     """The museum test site (tests/museum_site), migrated and seeded once per session,
     on each backend: what an editor types in the form must arrive equal on both."""
-    template = SiteTemplate(
-        request.param,
-        tmp_path_factory.mktemp(f"app-museum-template-{request.param}"),
-        settings_module="tests.museum_site.settings",
-        seed_command="seed_museum",
-    ).build()
-    yield template
-    template.drop()
+    folder = tmp_path_factory.mktemp(f"app-museum-template-{request.param}")
+    with built_template(request.param, folder, **MUSEUM) as template:
+        yield template
 
 
 @pytest.fixture
 def museum_central(museum_template, tmp_path):
-    site = CentralSite(museum_template, tmp_path / "museum").start()
-    yield site
-    site.close()
+    with running_site(museum_template, tmp_path / "museum") as site:
+        yield site
 
 
 @pytest.fixture

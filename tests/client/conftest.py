@@ -14,11 +14,11 @@ import os
 
 import pytest
 
-from tests.support.central import CentralSite, SiteTemplate
+from tests.support.central import MUSEUM, built_template, running_site
 from tests.support.editor import Editor
 
 BACKENDS = os.environ.get("FIELDSYNC_E2E_BACKENDS", "sqlite,postgres").split(",")
-_TEMPLATES = ("site_template", "museum_template")
+_TEMPLATES = ("site_template", "museum_template", "pages_template")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -40,27 +40,22 @@ def _both(item) -> bool:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def site_template(request, tmp_path_factory):
-    template = SiteTemplate(request.param, tmp_path_factory.mktemp(f"template-{request.param}"))
-    template.build()
-    yield template
-    template.drop()
+    with built_template(request.param, tmp_path_factory.mktemp(f"template-{request.param}")) as t:
+        yield t
 
 
 @pytest.fixture
 def central(site_template, tmp_path):
-    site = CentralSite(site_template, tmp_path / "central").start()
-    yield site
-    site.close()
+    with running_site(site_template, tmp_path / "central") as site:
+        yield site
 
 
 @pytest.fixture
 def advisory_central(site_template, tmp_path):
     """A site where several editors may hold one category (each is warned)."""
-    site = CentralSite(
-        site_template, tmp_path / "central", env={"FIELDSYNC_DEMO_CHECKOUT_MODE": "advisory"}
-    ).start()
-    yield site
-    site.close()
+    advisory = {"FIELDSYNC_DEMO_CHECKOUT_MODE": "advisory"}
+    with running_site(site_template, tmp_path / "central", env=advisory) as site:
+        yield site
 
 
 DELTA, VALLEY = "Delta survey 2026", "Upper valley 2025"  # the museum's expeditions
@@ -69,22 +64,15 @@ DELTA, VALLEY = "Delta survey 2026", "Upper valley 2025"  # the museum's expedit
 @pytest.fixture(scope="session", params=BACKENDS)
 def museum_template(request, tmp_path_factory):
     """The museum test site (tests/museum_site), migrated and seeded once per session."""
-    template = SiteTemplate(
-        request.param,
-        tmp_path_factory.mktemp(f"museum-template-{request.param}"),
-        settings_module="tests.museum_site.settings",
-        seed_command="seed_museum",
-    )
-    template.build()
-    yield template
-    template.drop()
+    folder = tmp_path_factory.mktemp(f"museum-template-{request.param}")
+    with built_template(request.param, folder, **MUSEUM) as template:
+        yield template
 
 
 @pytest.fixture
 def museum_site(museum_template, tmp_path):
-    site = CentralSite(museum_template, tmp_path / "central").start()
-    yield site
-    site.close()
+    with running_site(museum_template, tmp_path / "central") as site:
+        yield site
 
 
 @pytest.fixture(scope="session")

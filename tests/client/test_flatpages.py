@@ -16,10 +16,12 @@ import uuid
 
 import pytest
 
-from tests.support.central import CentralSite, SiteTemplate
+from tests.support.central import FLATPAGES, CentralSite, built_template, running_site
 from tests.support.editor import Editor
 
 from .conftest import BACKENDS, make_editor
+
+pytestmark = pytest.mark.both_backends  # a third-party model, grouped by a many-to-many
 
 NORTH, HARBOUR = "north.example.org", "harbour.example.org"
 NORTH_KEY, HARBOUR_KEY = "1", "2"
@@ -40,22 +42,15 @@ SEEDED = {
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def pages_template(request, tmp_path_factory):
-    template = SiteTemplate(
-        request.param,
-        tmp_path_factory.mktemp(f"flatpages-template-{request.param}"),
-        settings_module="tests.flatpages_site.settings",
-        seed_command="seed_flatpages",
-    )
-    template.build()
-    yield template
-    template.drop()
+    folder = tmp_path_factory.mktemp(f"flatpages-template-{request.param}")
+    with built_template(request.param, folder, **FLATPAGES) as template:
+        yield template
 
 
 @pytest.fixture
 def pages_site(pages_template, tmp_path):
-    site = CentralSite(pages_template, tmp_path / "central").start()
-    yield site
-    site.close()
+    with running_site(pages_template, tmp_path / "central") as site:
+        yield site
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -27,6 +29,9 @@ PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
 URL_MARK = "fieldsync demo central site: "
 DEMO_SETTINGS = "server_plugin.demo.settings"
 DEMO_SEED = "seed_demo"
+# The test sites that are not the newsroom: their settings module and seed command.
+MUSEUM = {"settings_module": "tests.museum_site.settings", "seed_command": "seed_museum"}
+FLATPAGES = {"settings_module": "tests.flatpages_site.settings", "seed_command": "seed_flatpages"}
 
 
 def free_port() -> int:
@@ -209,3 +214,23 @@ class CentralSite:
             if category["name"] == name:
                 return category["id"]
         raise KeyError(name)
+
+
+@contextmanager
+def built_template(backend: str, folder: Path, **site) -> Iterator[SiteTemplate]:
+    """A site template for a session or a module, dropped at the end."""
+    template = SiteTemplate(backend, folder, **site).build()
+    try:
+        yield template
+    finally:
+        template.drop()
+
+
+@contextmanager
+def running_site(template: SiteTemplate, folder: Path, env=None) -> Iterator[CentralSite]:
+    """A fresh copy of the template, served for one test, gone at the end."""
+    site = CentralSite(template, folder, env=env).start()
+    try:
+        yield site
+    finally:
+        site.close()
