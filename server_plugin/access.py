@@ -14,9 +14,11 @@ import secrets
 
 from django.contrib.auth import authenticate as django_authenticate
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .checkouts import release_devices
 from .conf import setting
 from .errors import ApiError, forbidden
 from .models import CategoryGrant, Device, hash_token
@@ -50,12 +52,32 @@ def authenticate(request) -> Device:
         raise ApiError(401, "invalid_token", "This token is not known to the server.")
     if device.is_revoked:
         raise ApiError(401, "device_revoked", "This device was revoked; log in again.")
+    now = timezone.now()
+    expired = device.expired_because(now)
+    if expired:
+        raise ApiError(
+            401,
+            "token_expired",
+            f"This device's login expired ({expired}); log in again: nothing queued is lost.",
+        )
     if not device.user.is_active:
         raise ApiError(401, "user_inactive", "This user account is disabled.")
-    now = timezone.now()
+    # The last use, refreshed at most once a minute: it keeps the token alive.
     if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 60:
         Device.objects.filter(pk=device.pk).update(last_seen_at=now)
     return device
+
+
+def revoke_devices(devices, by) -> tuple[int, int]:
+    """Revoke the devices' tokens and release their checkouts in one transaction, so
+    a category a revoked device held is free the moment it is revoked; returns
+    (devices revoked, checkouts released). `by` is who did it (staff, or the user
+    logging out)."""
+    with transaction.atomic():
+        ids = list(devices.filter(revoked_at__isnull=True).values_list("pk", flat=True))
+        Device.objects.filter(pk__in=ids).update(revoked_at=timezone.now())
+        released = release_devices(ids, by)
+    return len(ids), released
 
 
 def granted_category_keys(user) -> set[str] | None:

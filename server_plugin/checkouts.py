@@ -63,6 +63,7 @@ def check_out(device: Device, key: str, name: str) -> tuple[Checkout, list[str]]
             Checkout.objects.active().filter(category_key=key).select_related("user", "device")
         )
         others = [c for c in active if c.device_id != device.pk]
+        others = [c for c in others if not _hand_over(c, device)]
         if others and (mode == Checkout.EXCLUSIVE or others[0].mode == Checkout.EXCLUSIVE):
             holder = others[0]
             raise ApiError(
@@ -81,6 +82,18 @@ def check_out(device: Device, key: str, name: str) -> tuple[Checkout, list[str]]
             mine.save(update_fields=["expires_at"])
     warnings = [f"{name} is also checked out by {holder_sentence(c)}." for c in others]
     return mine, warnings
+
+
+def _hand_over(checkout: Checkout, device: Device) -> bool:
+    """Release `checkout` if it is `device`'s user's, on a device whose login expired:
+    logging in again (a new device, the same folder) takes the categories the old
+    login held, where another editor still waits for the lease to end."""
+    if checkout.user_id != device.user_id or not checkout.device.expired_because(timezone.now()):
+        return False
+    Checkout.objects.filter(pk=checkout.pk).update(
+        released_at=timezone.now(), released_by=device.user
+    )
+    return True
 
 
 def check_in(device: Device, key: str) -> bool:
@@ -111,6 +124,13 @@ def require_checkout(device: Device, key: str, name: str | None = None) -> Check
         )
     Checkout.objects.filter(pk=checkout.pk).update(expires_at=lease_end())
     return checkout
+
+
+def release_devices(device_ids, by) -> int:
+    """End every checkout the devices hold, at once (a revoked device holds nothing)."""
+    return Checkout.objects.filter(device_id__in=list(device_ids), released_at__isnull=True).update(
+        released_at=timezone.now(), released_by=by
+    )
 
 
 def break_checkout(checkout: Checkout, staff_user) -> None:

@@ -29,7 +29,7 @@ def check_fieldsync_settings(app_configs, **kwargs):
             )
         )
     positive = ("CHECKOUT_LEASE_SECONDS", "MAX_BODY_BYTES", "PULL_LIMIT", "MAX_PULL_LIMIT",
-                "MAX_BUNDLE_BYTES")  # fmt: skip
+                "MAX_BUNDLE_BYTES", "TOKEN_IDLE_SECONDS", "TOKEN_MAX_AGE_SECONDS")  # fmt: skip
     for name in positive:
         value = config[name]
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:

@@ -19,6 +19,11 @@ DEFAULTS: dict[str, Any] = {
     "CHECKOUT_MODE": "exclusive",
     # How long a checkout lasts without activity from its device, in seconds.
     "CHECKOUT_LEASE_SECONDS": 30 * 24 * 3600,
+    # A device token stops working when unused this long (seconds), and at this age
+    # whatever its use: the editor logs in again, nothing queued is lost. See
+    # docs/settings.md for why 30 and 180 days.
+    "TOKEN_IDLE_SECONDS": 30 * 24 * 3600,
+    "TOKEN_MAX_AGE_SECONDS": 180 * 24 * 3600,
     # Largest request body the API reads, in bytes; larger ones get 413.
     "MAX_BODY_BYTES": 5 * 1024 * 1024,
     # Records per page of the change feed: the default and the most a client may ask.

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -20,6 +21,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from .conf import setting
 
 
 def hash_token(token: str) -> str:
@@ -96,6 +99,33 @@ class Device(models.Model):
 
 class CategoryGrant(models.Model):
     """Lets a user, or every member of a group, see and edit one category."""
+
+    @property
+    def expires_at(self) -> datetime:
+        """When its token stops working: TOKEN_IDLE_SECONDS after its last use (or
+        login), and never later than TOKEN_MAX_AGE_SECONDS after login. Computed
+        from the settings, so a change to them applies to every device at once."""
+        used = self.last_seen_at or self.created_at
+        return min(
+            used + timedelta(seconds=setting("TOKEN_IDLE_SECONDS")),
+            self.created_at + timedelta(seconds=setting("TOKEN_MAX_AGE_SECONDS")),
+        )
+
+    def expired_because(self, now: datetime) -> str | None:
+        """Why its token no longer works at `now`, in words, or None while it does."""
+        if now < self.expires_at:
+            return None
+        max_age = setting("TOKEN_MAX_AGE_SECONDS")
+        if now >= self.created_at + timedelta(seconds=max_age):
+            return f"it is older than {_days(max_age)}"
+        return f"it was not used for {_days(setting('TOKEN_IDLE_SECONDS'))}"
+
+
+def _days(seconds: int) -> str:
+    days = seconds / (24 * 3600)
+    if days >= 1 and days == int(days):
+        return f"{int(days)} day{'s' if days != 1 else ''}"
+    return f"{seconds} seconds"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -2,14 +2,15 @@
 grant categories, and look (read-only) at the side table and receipts."""
 
 from django.contrib import admin, messages
-from django.utils import timezone
 
+from ..access import revoke_devices
 from ..checkouts import break_checkout
 from ..models import CategoryGrant, ChangeReceipt, Checkout, Device, TrackedRow
 from .bundles import BundleAdminMixin
+from .permissions import ActionPermissionsMixin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ActionPermissionsMixin, admin.ModelAdmin):
     """Rows written by sync only: changing them by hand would break the promises."""
 
     def has_add_permission(self, request):
@@ -20,21 +21,34 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Device)
-class DeviceAdmin(BundleAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "user", "created_at", "last_seen_at", "revoked_at"]
+class DeviceAdmin(BundleAdminMixin, ActionPermissionsMixin, admin.ModelAdmin):
+    list_display = ["name", "user", "created_at", "last_seen_at", "expires", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "user__username"]
-    readonly_fields = ["user", "name", "created_at", "last_seen_at"]
+    # Revoking is the action (it releases the device's checkouts too), not a form field.
+    readonly_fields = ["user", "name", "created_at", "last_seen_at", "expires", "revoked_at"]
     exclude = ["token_hash"]
     actions = ["revoke"]
 
     def has_add_permission(self, request):
         return False  # devices are made by logging in from the client
 
-    @admin.action(description="Revoke selected devices (their tokens stop working)")
+    @admin.display(description="login expires")
+    def expires(self, device: Device):
+        """TOKEN_IDLE_SECONDS after its last use, at most TOKEN_MAX_AGE_SECONDS after login."""
+        return device.expires_at
+
+    @admin.action(
+        description="Revoke selected devices (their tokens stop working, their checkouts end)",
+        permissions=["change"],
+    )
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"Revoked {count} device(s).", messages.SUCCESS)
+        count, released = revoke_devices(queryset, request.user)
+        self.message_user(
+            request,
+            f"Revoked {count} device(s); released {released} checkout(s).",
+            messages.SUCCESS,
+        )
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -67,8 +81,14 @@ class CheckoutAdmin(ReadOnlyAdmin):
     list_filter = [ActiveFilter, "mode"]
     search_fields = ["category_key", "user__username", "device__name"]
     actions = ["break_selected"]
+    action_permissions = {"break": "fieldsync.change_checkout"}
 
-    @admin.action(description="Break selected checkouts (the category becomes free)")
+    def has_break_permission(self, request) -> bool:
+        return self.has_permission_named(request, "break")
+
+    @admin.action(
+        description="Break selected checkouts (the category becomes free)", permissions=["break"]
+    )
     def break_selected(self, request, queryset):
         active = list(queryset.active())
         for checkout in active:
@@ -77,7 +97,7 @@ class CheckoutAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CategoryGrant)
-class CategoryGrantAdmin(admin.ModelAdmin):
+class CategoryGrantAdmin(ActionPermissionsMixin, admin.ModelAdmin):
     list_display = ["category_key", "user", "group"]
     search_fields = ["category_key", "user__username", "group__name"]
     raw_id_fields = ["user"]

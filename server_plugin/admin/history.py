@@ -5,6 +5,7 @@ restore is itself a new version every editor receives)."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
@@ -12,6 +13,25 @@ from .. import history
 from ..diff_html import diff_html, plain_html
 from ..models import RecordFlag, RecordVersion
 from ..registry import get_registry
+from .permissions import ActionPermissionsMixin, permission_name
+
+
+def model_permission(model, action: str) -> str:
+    """The Django permission to `action` ("add", "change"...) rows of `model`."""
+    return f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}"
+
+
+def restore_refusal(user, kept: RecordVersion) -> str | None:
+    """Why `user` may not restore this version, or None: restoring writes the
+    record, so it needs the right to change it (to add it, if it is gone)."""
+    model = kept.content_type.model_class()
+    if model is None:
+        return None  # history.restore says the model is gone
+    exists = model._default_manager.filter(pk=kept.object_pk).exists()
+    perm = model_permission(model, "change" if exists else "add")
+    if user.has_perm(perm):
+        return None
+    return f"Not restored: this needs the permission “{permission_name(perm)}”."
 
 
 def compare_rows(older: RecordVersion, newer_values: dict, synced) -> list[dict]:
@@ -27,7 +47,7 @@ def compare_rows(older: RecordVersion, newer_values: dict, synced) -> list[dict]
 
 
 @admin.register(RecordVersion)
-class RecordVersionAdmin(admin.ModelAdmin):
+class RecordVersionAdmin(ActionPermissionsMixin, admin.ModelAdmin):
     list_display = ["record", "version", "changed_by", "device", "changed_at", "note"]
     list_filter = ["content_type"]
     search_fields = ["object_pk", "note", "changed_by__username"]
@@ -43,11 +63,30 @@ class RecordVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_restore_permission(self, request) -> bool:
+        """Offered to who may change some synced model; each restore checks its own."""
+        user = request.user
+        return user.is_active and any(
+            user.has_perm(model_permission(synced.model, "change"))
+            for synced in get_registry().models.values()
+        )
+
+    def needed_for(self, permission: str) -> str:
+        if permission == "restore":  # to change the record restored: one of the synced models
+            return "” or “".join(
+                permission_name(model_permission(synced.model, "change"))
+                for synced in get_registry().models.values()
+            )
+        return super().needed_for(permission)
+
     @admin.display(description="record")
     def record(self, kept: RecordVersion) -> str:
         return f"{kept.content_type.model} {kept.object_pk}"
 
-    @admin.action(description="Compare the selected version(s) (two, or one with the current)")
+    @admin.action(
+        description="Compare the selected version(s) (two, or one with the current)",
+        permissions=["view"],
+    )
     def compare_selected(self, request, queryset):
         chosen = list(queryset.order_by("version", "kept_at")[:3])
         if (
@@ -80,12 +119,16 @@ class RecordVersionAdmin(admin.ModelAdmin):
             },
         )
 
-    @admin.action(description="Restore the selected version")
+    @admin.action(description="Restore the selected version", permissions=["restore"])
     def restore_selected(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to restore.", messages.WARNING)
             return
         kept = queryset.get()
+        refused = restore_refusal(request.user, kept)
+        if refused:
+            self.message_user(request, refused, messages.ERROR)
+            return
         try:
             history.restore(kept, request.user)
         except (ValidationError, history.RestoreError) as error:
@@ -98,7 +141,7 @@ class RecordVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(RecordFlag)
-class RecordFlagAdmin(admin.ModelAdmin):
+class RecordFlagAdmin(ActionPermissionsMixin, admin.ModelAdmin):
     list_display = ["content_type", "object_pk", "policy", "note"]
     list_filter = ["policy", "content_type"]
     search_fields = ["object_pk", "note"]

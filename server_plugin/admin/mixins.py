@@ -8,10 +8,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from ..models import RecordFlag, RecordVersion
+from .permissions import ActionPermissionsMixin, permission_name
+
+# Flagging a record adds or changes its RecordFlag; following the model's policy
+# again deletes it. `direct` lifts a record's review: only who may edit flags may.
+FLAG_PERMISSIONS = ("fieldsync.add_recordflag", "fieldsync.change_recordflag")
+UNFLAG_PERMISSION = "fieldsync.delete_recordflag"
 
 
-class SyncHistoryMixin:
+class SyncHistoryMixin(ActionPermissionsMixin):
     change_form_template = "fieldsync/change_form_with_history.html"
+    action_permissions = {"unflag": UNFLAG_PERMISSION}
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         content_type = ContentType.objects.get_for_model(self.model)
@@ -39,15 +46,37 @@ class SyncHistoryMixin:
             actions = super().get_actions(request, action_location=action_location)
             if action_location.name != "CHANGE_LIST":
                 return actions
+        for name, action in self._flag_actions().items():
+            permission = action[0].allowed_permissions[0]
+            if getattr(self, f"has_{permission}_permission")(request):
+                actions[name] = action
+        return actions
+
+    def all_actions(self) -> dict[str, tuple]:
+        return {**super().all_actions(), **self._flag_actions()}
+
+    def _flag_actions(self) -> dict[str, tuple]:
+        actions = {}
         for name, policy, text in (
             ("fieldsync_flag_direct", RecordFlag.DIRECT, "Take offline updates directly"),
             ("fieldsync_flag_review", RecordFlag.REVIEW, "Send offline updates to review"),
         ):
             actions[name] = (self._flagger(policy), name, text)
         actions["fieldsync_unflag"] = (
-            SyncHistoryMixin._unflag, "fieldsync_unflag", "Follow the model's policy again",
+            _unflag, "fieldsync_unflag", "Follow the model's policy again",
         )  # fmt: skip
         return actions
+
+    def has_flag_permission(self, request) -> bool:
+        return request.user.is_active and request.user.has_perms(FLAG_PERMISSIONS)
+
+    def has_unflag_permission(self, request) -> bool:
+        return self.has_permission_named(request, "unflag")
+
+    def needed_for(self, permission: str) -> str:
+        if permission == "flag":
+            return "” and “".join(permission_name(perm) for perm in FLAG_PERMISSIONS)
+        return super().needed_for(permission)
 
     @staticmethod
     def _flagger(policy):
@@ -61,11 +90,15 @@ class SyncHistoryMixin:
                 request, f"Flagged {queryset.count()} record(s).", messages.SUCCESS
             )
 
+        flag.allowed_permissions = ("flag",)
         return flag
 
-    @staticmethod
-    def _unflag(modeladmin, request, queryset):
-        content_type = ContentType.objects.get_for_model(queryset.model)
-        pks = [str(pk) for pk in queryset.values_list("pk", flat=True)]
-        RecordFlag.objects.filter(content_type=content_type, object_pk__in=pks).delete()
-        modeladmin.message_user(request, "Flags removed.", messages.SUCCESS)
+
+def _unflag(modeladmin, request, queryset):
+    content_type = ContentType.objects.get_for_model(queryset.model)
+    pks = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+    RecordFlag.objects.filter(content_type=content_type, object_pk__in=pks).delete()
+    modeladmin.message_user(request, "Flags removed.", messages.SUCCESS)
+
+
+_unflag.allowed_permissions = ("unflag",)

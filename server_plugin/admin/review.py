@@ -12,6 +12,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.forms import modelform_factory
 from django.http import HttpResponseRedirect
@@ -26,6 +27,7 @@ from ..diff_html import diff_html, plain_html
 from ..models import ReviewItem
 from ..protocol import wire
 from ..registry import get_registry
+from .permissions import ActionPermissionsMixin
 
 REVIEW_PERMISSION = "fieldsync.review_changes"
 
@@ -88,7 +90,7 @@ def field_rows(item: ReviewItem) -> list[dict]:
 
 
 @admin.register(ReviewItem)
-class ReviewItemAdmin(admin.ModelAdmin):
+class ReviewItemAdmin(ActionPermissionsMixin, admin.ModelAdmin):
     list_display = ["record", "model_name", "op", "editor", "device", "age", "status"]
     list_filter = ["status", "content_type", "op"]
     search_fields = ["object_pk", "editor__username", "device__name"]
@@ -128,7 +130,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
     def age(self, item: ReviewItem) -> str:
         return timesince(item.submitted_at, timezone.now())
 
-    @admin.action(description="Accept the selected updates")
+    @admin.action(description="Accept the selected updates", permissions=["change"])
     def accept_selected(self, request, queryset):
         done, failed = 0, []
         for item in queryset.filter(status=ReviewItem.PENDING):
@@ -141,7 +143,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
         for failure in failed:
             self.message_user(request, failure, messages.ERROR)
 
-    @admin.action(description="Reject the selected updates…")
+    @admin.action(description="Reject the selected updates…", permissions=["change"])
     def reject_selected(self, request, queryset):
         pending = queryset.filter(status=ReviewItem.PENDING)
         form = RejectForm(request.POST if "reason" in request.POST else None)
@@ -175,10 +177,15 @@ class ReviewItemAdmin(admin.ModelAdmin):
         ]
         return own + super().get_urls()
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        item = get_object_or_404(ReviewItem, pk=object_id)
+    def _require_review(self, request) -> None:
         if not self._may_review(request):
-            return HttpResponseRedirect(reverse("admin:index"))
+            raise PermissionDenied(
+                "Reviewing offline updates needs the permission “Can review offline updates”."
+            )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._require_review(request)
+        item = get_object_or_404(ReviewItem, pk=object_id)
         reject_form = RejectForm()
         if request.method == "POST" and item.status == ReviewItem.PENDING:
             if "accept" in request.POST:
@@ -212,9 +219,8 @@ class ReviewItemAdmin(admin.ModelAdmin):
         )
 
     def edit_and_accept_view(self, request, object_id):
+        self._require_review(request)
         item = get_object_or_404(ReviewItem, pk=object_id, status=ReviewItem.PENDING)
-        if not self._may_review(request):
-            return HttpResponseRedirect(reverse("admin:index"))
         synced = get_registry().for_model(item.content_type.model_class())
         names = [f.name for f in synced.fields if getattr(f, "editable", True)]
         form_class = modelform_factory(synced.model, fields=names)

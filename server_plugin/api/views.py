@@ -10,7 +10,7 @@ from django.utils import timezone
 from .. import access, checkouts, feed, push, review, schema
 from ..conf import setting
 from ..errors import bad_request, forbidden, not_found
-from ..models import TrackedRow
+from ..models import Device, TrackedRow
 from ..protocol import wire
 from ..registry import REFERENCE_KEY, get_registry
 from .endpoint import endpoint, int_param, json_body
@@ -25,9 +25,8 @@ def ping(request):
 def token(request):
     if request.method == "DELETE":
         device = access.authenticate(request)
-        device.revoked_at = timezone.now()
-        device.save(update_fields=["revoked_at"])
-        return {"revoked": True}
+        _, released = access.revoke_devices(Device.objects.filter(pk=device.pk), device.user)
+        return {"revoked": True, "released_checkouts": released}
     data = json_body(request)
     fields = {}
     for name in ("username", "password", "device"):
