@@ -63,3 +63,45 @@ def delete_token(server_url: str, username: str, device: str) -> None:
         keyring.delete_password(SERVICE, _entry(server_url, username, device))
     except (errors.PasswordDeleteError, errors.NoKeyringError):
         pass
+
+
+# -- the device's bundle signing key (docs/bundles.md), kept beside its token ----------
+
+
+def _signing_key_entry(server_url: str, username: str, device: str) -> str:
+    return _entry(server_url, username, device) + " bundle signing key"
+
+
+def save_signing_key(server_url: str, username: str, device: str, signing_key: str) -> None:
+    """The private half of the key pair made at login: it signs this device's changes
+    bundles, and only the keyring holds it (the server has the public half)."""
+    backend, errors = _keyring()
+    try:
+        backend.set_password(SERVICE, _signing_key_entry(server_url, username, device), signing_key)
+    except errors.NoKeyringError:
+        raise CredentialsError(NO_KEYRING_HELP) from None
+    except (errors.KeyringError, OSError) as error:
+        raise CredentialsError(
+            f"the keyring refused to store the bundle signing key (is it unlocked?): {error}"
+        ) from None
+
+
+def load_signing_key(server_url: str, username: str, device: str) -> str | None:
+    backend, errors = _keyring()
+    try:
+        return backend.get_password(SERVICE, _signing_key_entry(server_url, username, device))
+    except errors.NoKeyringError:
+        raise CredentialsError(NO_KEYRING_HELP) from None
+    except (errors.KeyringError, OSError) as error:
+        raise CredentialsError(f"the keyring could not be read: {error}") from None
+
+
+def delete_signing_key(server_url: str, username: str, device: str) -> None:
+    try:
+        backend, errors = _keyring()
+    except CredentialsError:
+        return
+    try:
+        backend.delete_password(SERVICE, _signing_key_entry(server_url, username, device))
+    except (errors.PasswordDeleteError, errors.NoKeyringError):
+        pass

@@ -6,8 +6,9 @@ like ``POST .../checkout`` and carries the category's feed like a pull; an
 uploaded changes bundle goes through `push.push()`, so conflicts, review and
 receipts work as online (a second upload of the same file applies nothing
 twice); the answers carry the push results and the feed since the office's
-cursor. A file is checked against the device's token hash (bundle_format.py)
-before anything in it is believed.
+cursor. A changes bundle is checked against the public key the device
+registered at login before anything in it is believed; the site signs what it
+sends with its own key, derived from SECRET_KEY (never in the database).
 """
 
 from __future__ import annotations
@@ -15,38 +16,75 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from . import access, checkouts, feed, push, review, schema
 from .conf import setting
-from .errors import ApiError
+from .errors import ApiError, bad_request
 from .models import ChangeReceipt, Device
 from .protocol import bundle_format, wire
 from .protocol.bundle_format import BundleError
 from .registry import REFERENCE_KEY
 
-_SERVER_ID_SALT = "fieldsync.bundles.server-id"
+_SITE_KEY_INFO = b"fieldsync bundles: the site's Ed25519 signing key"
+
+LOG_IN_AGAIN = (
+    "logged in before bundles were signed with a key of its own, so it cannot sign or "
+    "check one: log in again on that computer (`fieldsync login URL --username NAME`)"
+)
 
 
-# -- who made it, for whom --------------------------------------------------------
+# -- who signs, for whom ----------------------------------------------------------
+
+
+def site_signing_key(secret: str | None = None) -> str:
+    """The site's private key, derived from SECRET_KEY with HKDF: every app server has
+    it without a file to share, and a database read does not reveal it
+    (docs/decisions.md says why this and not a key file)."""
+    secret = settings.SECRET_KEY if secret is None else secret
+    derive = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SITE_KEY_INFO)
+    return bundle_format.signing_key_from_seed(derive.derive(secret.encode()))
+
+
+def site_public_key(secret: str | None = None) -> str:
+    """What a device pins at login and checks category and answers bundles with."""
+    return bundle_format.public_key_of(site_signing_key(secret))
 
 
 def server_id(secret: str | None = None) -> str:
-    """This site's name in bundles, derived from SECRET_KEY: no table needed, and a
-    copy of the database on another site (staging) refuses production's bundles."""
-    secret = settings.SECRET_KEY if secret is None else secret
-    digest = salted_hmac(_SERVER_ID_SALT, "server", secret=secret, algorithm="sha256")
-    return digest.hexdigest()[:20]
+    """This site's name in bundles: the id of its key, so a copy of the database on
+    another site (staging, another SECRET_KEY) refuses production's bundles."""
+    return bundle_format.key_id(site_public_key(secret))
 
 
 def _known_server_ids() -> set[str]:
-    """Ours, and those of rotated keys (SECRET_KEY_FALLBACKS): bundles in the field
-    outlive a key rotation."""
+    """Ours, and those of rotated keys (SECRET_KEY_FALLBACKS): changes bundles in the
+    field outlive a key rotation (they are signed by devices, not by the site)."""
     fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", []) or []
     return {server_id(), *(server_id(secret) for secret in fallbacks)}
+
+
+def parse_device_key(value) -> str | None:
+    """The public key a device sends at login, canonical, or None when it sends none
+    (a client older than device keys: it syncs online, its bundles are refused)."""
+    if value is None:
+        return None
+    try:
+        return bundle_format.parse_public_key(value)
+    except ValueError as error:
+        raise bad_request(
+            f"'public_key' must be an Ed25519 public key in base64 ({error}).", where="public_key"
+        ) from None
+
+
+def register_device_key(device: Device, public_key: str) -> None:
+    """Bundles from this device are checked with this key from now on."""
+    device.public_key = public_key
+    device.save(update_fields=["public_key"])
 
 
 def _device_json(device: Device) -> dict:
@@ -56,7 +94,11 @@ def _device_json(device: Device) -> dict:
 def _signed(kind: str, device: Device, payload: dict) -> bytes:
     plain = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     return bundle_format.make(
-        kind, key=device.token_hash, server=server_id(), device=_device_json(device), payload=plain
+        kind,
+        signing_key=site_signing_key(),
+        server=server_id(),
+        device=_device_json(device),
+        payload=plain,
     )
 
 
@@ -65,6 +107,16 @@ def usable_device(device: Device) -> Device:
         raise BundleError(f"device {device.pk} ({device.name}) was revoked: it gets no bundles")
     if not device.user.is_active:
         raise BundleError(f"the account of {device.user.get_username()} is disabled")
+    return device
+
+
+def keyed_device(device: Device) -> Device:
+    """A device with a key of its own registered: it pinned the site's key at the same
+    login, so it can check what the site signs and sign what it sends."""
+    if not device.public_key:
+        raise BundleError(
+            f"device {device.pk} ({device.name}, {device.user.get_username()}) {LOG_IN_AGAIN}"
+        )
     return device
 
 
@@ -120,6 +172,8 @@ def export_category(device: Device, key: str) -> tuple[bytes, str]:
     ApiError 409 naming the holder when another device holds it.
     """
     usable_device(device)
+    access.require_category(device.user, str(key))  # rights first, as for a checkout
+    keyed_device(device)
     category = _category_feed(device, str(key), 0)
     payload = {
         "schema": schema.describe(device.user),
@@ -170,14 +224,15 @@ def read_changes(data: bytes) -> Upload:
 
 
 def _device_of(bundle: bundle_format.Bundle) -> Device:
-    if bundle.server is not None and bundle.server not in _known_server_ids():
+    """The device that signed the bundle, checked with the public key it registered."""
+    if bundle.server not in _known_server_ids():
         raise BundleError(
             f"this bundle belongs to another central site (server {bundle.server}), not to this one"
         )
     device = Device.objects.select_related("user").filter(pk=bundle.device_id).first()
     if device is None:
         raise BundleError(f"this bundle was made by {bundle.describe_device()}, unknown here")
-    bundle.verify(device.token_hash)
+    bundle.verify(keyed_device(device).public_key)
     return usable_device(device)
 
 

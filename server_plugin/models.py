@@ -85,6 +85,10 @@ class Device(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The Ed25519 public key the device registered at login (base64): its changes
+    # bundles are checked with it. Its private half never leaves the device; blank
+    # for devices that logged in before bundles were signed this way.
+    public_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["user__username", "name"]
@@ -95,10 +99,6 @@ class Device(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
-
-
-class CategoryGrant(models.Model):
-    """Lets a user, or every member of a group, see and edit one category."""
 
     @property
     def expires_at(self) -> datetime:
@@ -126,6 +126,10 @@ def _days(seconds: int) -> str:
     if days >= 1 and days == int(days):
         return f"{int(days)} day{'s' if days != 1 else ''}"
     return f"{seconds} seconds"
+
+
+class CategoryGrant(models.Model):
+    """Lets a user, or every member of a group, see and edit one category."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -20,6 +20,7 @@ from textual.binding import Binding
 from .. import credentials
 from ..store import queries
 from ..store.models import Account
+from ..sync import bundles
 from ..sync.engine import CheckinBlocked, SyncEngine, SyncReport
 from ..sync.transport import AuthFailed, Offline, Refused, Transport, TransportError
 from .commands import ScreenActionsProvider
@@ -103,6 +104,10 @@ class FieldsyncApp(App):
             except credentials.CredentialsError as error:
                 self.post_message(ActionFailed("Keyring", str(error)))
         self.call_from_thread(self._open_first_screen, account is not None and bool(token), token)
+        relogin = bundles.needs_new_login() if token else None  # a login screen asks anyway
+        if relogin:
+            self.notify(relogin[0].upper() + relogin[1:] + ".", title="Log in again",
+                        severity="warning", timeout=30)  # fmt: skip
 
     def _open_first_screen(self, logged_in: bool, token: str | None) -> None:
         from .screens.login import LoginScreen
@@ -151,7 +156,9 @@ class FieldsyncApp(App):
     def log_in(self, url: str, username: str, password: str, device: str) -> None:
         try:
             transport = Transport(url, retries=1)
-            token = SyncEngine.login(transport, username, password, device)
+            token = SyncEngine.login(
+                transport, username, password, device, credentials.save_signing_key
+            )
             account = Account.objects.get()
             credentials.save_token(account.server_url, account.username, device, token)
             engine = SyncEngine(transport)

@@ -2,7 +2,9 @@
 
 For offices with no connection at all. Only ``export CATEGORY`` needs the
 server (it asks for a category bundle signed for this device); exporting the
-queued changes and importing a bundle work with the server out of reach.
+queued changes (signed with the device's key from the keyring) and importing
+a bundle (checked with the site key pinned at login) work with the server out
+of reach.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .. import credentials
 from ..store.models import Account, Category, Record
 from ..sync import bundles
-from ..sync.transport import TransportError
+from ..sync.engine import NotLoggedIn
 from .output import emit_json
 
 
@@ -39,19 +42,17 @@ def _read(path: Path) -> bytes:
 def export(args, folder: Path) -> int:
     from .commands import _engine
 
-    engine = _engine(args)
+    relogin = bundles.needs_new_login()
+    if relogin:  # before asking the server for a file this folder could not check
+        raise NotLoggedIn(relogin)
     if not args.changes:
+        engine = _engine(args)
         category = engine.find_category(args.category)
         _write(args.output, engine.transport.category_bundle(category.key))
         print(f"Wrote {category.name} to {args.output}; this device now holds its checkout. "
               f"Load it with `fieldsync import {args.output}`.")  # fmt: skip
         return 0
-    if engine.account.device_id is None:  # a login older than bundles: ask, if online
-        try:
-            Account.objects.update(device_id=engine.transport.me()["device"]["id"])
-        except TransportError:
-            pass  # export_changes says what to do
-    exported = bundles.export_changes(engine.transport.token)
+    exported = bundles.export_changes(_signing_key())
     _write(args.output, exported.data)
     if args.json:
         emit_json(
@@ -65,11 +66,18 @@ def export(args, folder: Path) -> int:
     return 0
 
 
-def import_(args, folder: Path) -> int:
-    from .commands import _attention_code, _engine
+def _signing_key() -> str | None:
+    """This device's private bundle key, from the keyring (never from the data folder)."""
+    account = Account.objects.first()
+    if account is None:
+        return None
+    return credentials.load_signing_key(account.server_url, account.username, account.device_name)
 
-    engine = _engine(args)
-    imported = bundles.import_bundle(_read(args.file), engine.transport.token)
+
+def import_(args, folder: Path) -> int:
+    from .commands import _attention_code
+
+    imported = bundles.import_bundle(_read(args.file))
     status = _attention_code()
     if args.json:
         emit_json(

@@ -43,7 +43,9 @@ def login(args, folder: Path) -> int:
     password = read_password(args.password_stdin)
     device = args.device or default_device_name(folder)
     transport = Transport(args.url)
-    token = SyncEngine.login(transport, args.username, password, device)
+    token = SyncEngine.login(
+        transport, args.username, password, device, keep_signing_key=credentials.save_signing_key
+    )
     account = Account.objects.get()
     try:
         credentials.save_token(account.server_url, account.username, device, token)
@@ -65,6 +67,7 @@ def logout(args, folder: Path) -> int:
         engine.transport.logout()
     finally:
         credentials.delete_token(account.server_url, account.username, account.device_name)
+        credentials.delete_signing_key(account.server_url, account.username, account.device_name)
     print(f"Logged out; the token of {account.device_name} is revoked.")
     return EXIT_OK
 

@@ -31,7 +31,10 @@ class Account(models.Model):
     last_hlc = models.CharField(max_length=40, blank=True)  # this device's clock (hlc.py)
     # Who this folder is to the server, for signed bundle files (docs/bundles.md).
     device_id = models.BigIntegerField(null=True)
-    server_id = models.CharField(max_length=64, blank=True)  # learned from its bundles
+    server_id = models.CharField(max_length=64, blank=True)  # the id of site_key
+    # The site's public key, pinned at login: category and answers bundles are
+    # accepted only when it signed them. Blank: a login older than bundle keys.
+    site_key = models.CharField(max_length=64, blank=True)
 
 
 class Category(models.Model):

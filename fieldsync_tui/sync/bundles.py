@@ -6,8 +6,10 @@ cursor); `export_changes` freezes the queue as a push does (apply.freeze: a
 frozen change travels as is, under its id, however many times it is sent);
 an answers bundle settles the queue as a push's answer does
 (apply.apply_push_result), then pulls the feeds it carries. Every import is
-one transaction, and a file is checked against this device's token before
-anything in it is read: a refused or broken file changes nothing.
+one transaction, and a file is checked against the site key pinned at login
+before anything in it is read: a refused or broken file changes nothing. The
+changes this device exports are signed by its own private key, which only
+the keyring holds.
 """
 
 from __future__ import annotations
@@ -64,6 +66,32 @@ def _account() -> Account:
     return account
 
 
+def log_in_again(account: Account) -> str:
+    """What a folder that logged in before bundle keys is told (CLI and app alike)."""
+    return (
+        "this folder logged in before bundles were signed with keys of the device and of "
+        "the site, so it can neither sign nor check one: log in again "
+        f"(`fieldsync login {account.server_url} --username {account.username}`); "
+        "syncing online works as before"
+    )
+
+
+def _keyed_account() -> Account:
+    """The account, once its login pinned the site's key (and made the device's)."""
+    account = _account()
+    if not account.site_key or account.device_id is None:
+        raise NotLoggedIn(log_in_again(account))
+    return account
+
+
+def needs_new_login() -> str | None:
+    """The log-in-again message when this folder logged in before bundle keys, else None."""
+    account = Account.objects.first()
+    if account is None or account.site_key:
+        return None
+    return log_in_again(account)
+
+
 def _device(account: Account) -> dict:
     return {"id": account.device_id, "name": account.device_name, "user": account.username}
 
@@ -71,14 +99,14 @@ def _device(account: Account) -> dict:
 # -- exporting the queue ------------------------------------------------------------------
 
 
-def export_changes(token: str) -> ChangesExport:
-    """Freeze the queue into a signed changes bundle (committed before it is returned,
-    so a change in a file is always frozen here too)."""
-    account = _account()
-    if account.device_id is None:
-        raise BundleRefused(
-            "this folder does not know its device id yet: run `fieldsync sync` once while "
-            "online, or import a bundle made for this device"
+def export_changes(signing_key: str | None) -> ChangesExport:
+    """Freeze the queue into a changes bundle signed by this device's private key
+    (committed before it is returned, so a change in a file is always frozen here too)."""
+    account = _keyed_account()
+    if not signing_key:
+        raise NotLoggedIn(
+            "the keyring holds no bundle signing key for this device: log in again "
+            "(`fieldsync login URL --username NAME`) to make one"
         )
     schema = Schema(account.schema)
     with transaction.atomic():
@@ -112,8 +140,8 @@ def export_changes(token: str) -> ChangesExport:
         }
     data = bundle_format.make(
         bundle_format.CHANGES,
-        key=bundle_format.device_key(token),
-        server=account.server_id or None,
+        signing_key=signing_key,
+        server=account.server_id,
         device=_device(account),
         payload=payload,
     )
@@ -123,9 +151,10 @@ def export_changes(token: str) -> ChangesExport:
 # -- importing ------------------------------------------------------------------------------
 
 
-def read_bundle(data: bytes, token: str) -> bundle_format.Bundle:
-    """The bundle, if it was made for this folder's device and not altered since."""
-    account = _account()
+def read_bundle(data: bytes) -> bundle_format.Bundle:
+    """The bundle, if the site this folder logged in to signed it for this folder's
+    device and nothing was altered since."""
+    account = _keyed_account()
     try:
         bundle = bundle_format.read(data)
     except BundleError as error:
@@ -135,34 +164,29 @@ def read_bundle(data: bytes, token: str) -> bundle_format.Bundle:
             f"this is a changes bundle, made by {bundle.describe_device()} for the central "
             f"site: {UPLOAD_HINT}"
         )
-    if account.device_id is not None and bundle.device_id != account.device_id:
+    if bundle.server != account.server_id:
+        raise BundleRefused(
+            f"this bundle was signed by another central site's key (server {bundle.server}), "
+            f"not by the key of {account.server_url} this folder logged in to"
+        )
+    if bundle.device_id != account.device_id:
         raise BundleRefused(
             f"this bundle was made for {bundle.describe_device()}, not for this folder's "
             f"device {account.device_id} ({account.device_name}, {account.username})"
         )
-    if account.server_id and bundle.server and bundle.server != account.server_id:
-        raise BundleRefused(
-            f"this bundle was made by another central site (server {bundle.server}), "
-            f"not by {account.server_url}"
-        )
     try:
-        bundle.verify(bundle_format.device_key(token))
+        bundle.verify(account.site_key)
     except BundleError as error:
         raise BundleRefused(str(error)) from None
     return bundle
 
 
-def import_bundle(data: bytes, token: str) -> Imported:
+def import_bundle(data: bytes) -> Imported:
     """Import a category or answers bundle in one transaction."""
-    bundle = read_bundle(data, token)
+    bundle = read_bundle(data)
     imported = Imported(bundle.kind)
-    known_server = _account().server_id
     try:
         with transaction.atomic():
-            # Verified: now this folder knows who it is to the server, for its own bundles.
-            Account.objects.update(
-                device_id=bundle.device_id, server_id=bundle.server or known_server
-            )
             # The store follows a new schema as on a sync (schema_change.py).
             imported.warnings += carry_over(_account().schema, bundle.payload["schema"])
             schema = _take_schema(bundle.payload["schema"])

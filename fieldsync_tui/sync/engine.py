@@ -21,6 +21,8 @@ from itertools import groupby
 from django.db import connection, transaction
 from django.utils import timezone
 
+from server_plugin.protocol import bundle_format
+
 from ..store.bulk import update_rows
 from ..store.models import Account, Category, Conflict, PendingChange, Record
 from ..store.schema import Schema
@@ -33,6 +35,9 @@ from .apply import (
     lost_edits,
 )
 from .transport import Offline, Refused, Transport
+
+# Keeps a device's private bundle key: (server_url, username, device, signing_key).
+KeepSigningKey = Callable[[str, str, str, str], None]
 
 # Records per page pulled and changes per push; the environment may tune them.
 PULL_PAGE = int(os.environ.get("FIELDSYNC_PULL_PAGE", 1000))
@@ -103,6 +108,16 @@ class CheckinBlocked(EngineError):
 ProgressCallback = Callable[[Progress], None]
 
 
+def _site_key_of(login_answer: dict) -> str:
+    """The site's public bundle key from a login answer ("" from a site older than keys)."""
+    if not login_answer.get("site_key"):
+        return ""
+    try:
+        return bundle_format.parse_public_key(login_answer["site_key"])
+    except ValueError as error:
+        raise EngineError(f"the server's site_key is not an Ed25519 public key: {error}") from None
+
+
 class SyncEngine:
     def __init__(self, transport: Transport, progress: ProgressCallback | None = None):
         self.transport = transport
@@ -148,10 +163,33 @@ class SyncEngine:
     # -- account ---------------------------------------------------------------
 
     @staticmethod
-    def login(transport: Transport, username: str, password: str, device: str) -> str:
-        """Trade the password for a device token; remembers the server and user."""
-        answer = transport.login(username, password, device)
+    def login(
+        transport: Transport,
+        username: str,
+        password: str,
+        device: str,
+        keep_signing_key: KeepSigningKey | None = None,
+    ) -> str:
+        """Trade the password for a device token; remembers the server and user, and
+        pins the site's bundle key the answer carries.
+
+        With `keep_signing_key` (the keyring's, credentials.save_signing_key) the
+        device makes a key pair for its bundles: the public half goes with the login,
+        the private half only to `keep_signing_key`. Without it (the demo, whose
+        secrets live in memory) no key is registered: bundles then say to log in again.
+        """
         url = transport.base.rsplit("/fieldsync/", 1)[0]
+        signing_key = bundle_format.new_signing_key() if keep_signing_key else None
+        public_key = bundle_format.public_key_of(signing_key) if signing_key else None
+        answer = transport.login(username, password, device, public_key=public_key)
+        site_key = _site_key_of(answer)
+        if keep_signing_key and signing_key:
+            try:
+                keep_signing_key(url, username, device, signing_key)
+            except Exception:
+                transport.token = answer["token"]
+                transport.logout()  # a device whose key was not kept must not stay valid
+                raise
         account = Account.objects.first()
         if account is not None and (account.server_url, account.username) != (url, username):
             if PendingChange.objects.exists() or Conflict.objects.filter(resolved_at=None).exists():
@@ -167,6 +205,8 @@ class SyncEngine:
             account = Account(server_url=url, username=username)
         account.device_name = device
         account.device_id = (answer.get("device") or {}).get("id")  # names it in bundles
+        account.site_key = site_key
+        account.server_id = bundle_format.key_id(site_key) if site_key else ""
         account.online = True
         account.save()
         transport.token = answer["token"]

@@ -88,13 +88,14 @@ class Transport:
         except requests.RequestException:
             return False
 
-    def login(self, username: str, password: str, device: str) -> dict:
-        return self.request(
-            "POST",
-            "auth/token",
-            {"username": username, "password": password, "device": device},
-            auth=False,
-        )
+    def login(
+        self, username: str, password: str, device: str, public_key: str | None = None
+    ) -> dict:
+        """`public_key`: the device's, for its bundles; the answer carries the site's."""
+        body = {"username": username, "password": password, "device": device}
+        if public_key is not None:
+            body["public_key"] = public_key
+        return self.request("POST", "auth/token", body, auth=False)
 
     def logout(self) -> dict:
         return self.request("DELETE", "auth/token")

@@ -5,7 +5,10 @@ takes the device's checkout; "Apply a changes bundle" uploads what an office
 exported, applies it through the push path and shows each change's result,
 with the answers bundle to download. Both hang off the Devices admin (links
 on the Devices and Checkouts lists) and need staff status plus the
-permission to change devices: a bundle acts for a device.
+permission to change devices: a bundle acts for a device. Exports are signed
+with the site's key; an upload is checked with the public key its device
+registered at login, so a device that logged in before keys is told to log
+in again (bundles.py says it, naming the device).
 """
 
 from __future__ import annotations
@@ -31,8 +34,15 @@ _ANSWERS_SALT = "fieldsync.bundles.answers-request"
 _ANSWERS_MAX_AGE = 7 * 24 * 3600  # the results page's download button stays good a week
 
 
+class _DeviceChoice(forms.ModelChoiceField):
+    def label_from_instance(self, device: Device) -> str:
+        if not device.public_key:
+            return f"{device} — logged in before bundle keys: must log in again"
+        return str(device)
+
+
 class ExportForm(forms.Form):
-    device = forms.ModelChoiceField(
+    device = _DeviceChoice(
         queryset=Device.objects.filter(revoked_at__isnull=True).select_related("user"),
         help_text="The office's device: it will hold the category's checkout.",
     )

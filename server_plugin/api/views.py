@@ -7,7 +7,7 @@ import uuid
 from django.db.models import Count
 from django.utils import timezone
 
-from .. import access, checkouts, feed, push, review, schema
+from .. import access, bundles, checkouts, feed, push, review, schema
 from ..conf import setting
 from ..errors import bad_request, forbidden, not_found
 from ..models import Device, TrackedRow
@@ -36,10 +36,18 @@ def token(request):
         fields[name] = value
     if len(fields["device"]) > 100:
         raise bad_request("'device' may be at most 100 characters.", where="device")
+    public_key = bundles.parse_device_key(data.get("public_key"))
     issued, device = access.issue_token(
         fields["username"], fields["password"], fields["device"].strip(), request
     )
-    return 201, {"token": issued, "device": _device(device), "user": _user(device.user)}
+    if public_key is not None:
+        bundles.register_device_key(device, public_key)
+    return 201, {
+        "token": issued,
+        "device": _device(device),
+        "user": _user(device.user),
+        "site_key": bundles.site_public_key(),  # the device pins it for the site's bundles
+    }
 
 
 @endpoint("GET")

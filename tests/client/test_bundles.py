@@ -10,12 +10,15 @@ end the office holds exactly what the server holds.
 
 from __future__ import annotations
 
+import base64
+import configparser
 import gzip
 import json
 import sqlite3
 import subprocess
 import sys
 
+from server_plugin.protocol import bundle_format
 from tests.support.central import ROOT, CentralSite
 from tests.support.editor import Editor
 
@@ -44,10 +47,35 @@ def device_id(editor: Editor) -> int:
         return db.execute("SELECT device_id FROM fieldsync_store_account").fetchone()[0]
 
 
-def one_line_error(result) -> str:
-    assert result.returncode == 1, result.stdout + result.stderr
+def one_line_error(result, code: int = 1) -> str:
+    assert result.returncode == code, result.stdout + result.stderr
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("fieldsync: ")
     return result.stderr
+
+
+def signing_key_in_keyring(editor: Editor) -> str:
+    """The device's private bundle key, read from the test's file keyring."""
+    stored = configparser.RawConfigParser()
+    stored.read(editor.keyring_home / "python_keyring" / "keyring_pass.cfg")
+    (value,) = [
+        stored.get(section, option)
+        for section in stored.sections()
+        for option in stored.options(section)
+        if "signing" in option
+    ]
+    return base64.b64decode(value).decode()
+
+
+def resigned(data: bytes, signing_key: str, **header) -> bytes:
+    """The same bundle, its header changed as given, signed by another key."""
+    document = json.loads(gzip.decompress(data))
+    return bundle_format.make(
+        document["header"]["kind"],
+        signing_key=signing_key,
+        server=header.get("server", document["header"]["server"]),
+        device={"id": document["header"]["device"], "name": "", "user": ""},
+        payload=document["payload"],
+    )
 
 
 def test_an_office_without_a_connection_syncs_through_bundles(central, editor1, tmp_path):
@@ -138,13 +166,31 @@ def test_a_tampered_or_foreign_bundle_is_refused_by_import(central, editor1, edi
     data = good.read_bytes()
     damaged.write_bytes(data[: len(data) // 2] + b"\x00" * 16 + data[len(data) // 2 + 16 :])
 
+    other_site = bundle_format.new_signing_key()
+    for name, data in {
+        "other-site.fieldsync": resigned(
+            good.read_bytes(),
+            other_site,
+            server=bundle_format.key_id(bundle_format.public_key_of(other_site)),
+        ),
+        "claims-this-site.fieldsync": resigned(good.read_bytes(), other_site),
+        "no-site.fieldsync": resigned(good.read_bytes(), other_site, server=None),
+    }.items():
+        (tmp_path / name).write_bytes(data)
+
     edited = editor1.run("import", str(forged), check=False)
     broken = editor1.run("import", str(damaged), check=False)
     foreign = editor2.run("import", str(good), check=False)
+    another_site = editor1.run("import", str(tmp_path / "other-site.fieldsync"), check=False)
+    claimed = editor1.run("import", str(tmp_path / "claims-this-site.fieldsync"), check=False)
+    no_site = editor1.run("import", str(tmp_path / "no-site.fieldsync"), check=False)
 
     assert "signature does not match" in one_line_error(edited)
     assert "damaged" in one_line_error(broken) or "cut off" in broken.stderr
     assert f"made for device {device_id(editor1)}" in one_line_error(foreign)
+    assert "signed by another central site's key" in one_line_error(another_site)
+    assert "not signed by the central site" in one_line_error(claimed)
+    assert "names no central site" in one_line_error(no_site)
     assert editor1.count("record") == 0 and editor2.count("record") == 0
     assert editor1.count("category", "checked_out = 1") == 0
     editor1.run("import", str(good))  # the genuine file still imports
@@ -159,3 +205,39 @@ def test_a_changes_bundle_is_not_imported_by_the_client(central, editor1, tmp_pa
     refused = editor1.run("import", str(tmp_path / "office.fieldsync"), check=False)
 
     assert "upload it on the central site" in one_line_error(refused)
+
+
+def test_the_private_key_stays_in_the_keyring_and_signs_the_changes(central, editor1, tmp_path):
+    editor1.run("checkout", "Politics")
+    editor1.run("export", "--changes", "-o", str(tmp_path / "office.fieldsync"))
+    signing_key = signing_key_in_keyring(editor1)
+    bundle = bundle_format.read((tmp_path / "office.fieldsync").read_bytes())
+
+    registered = central.shell(  # what the site holds for this device: the public half
+        "from server_plugin.models import Device\n"
+        f"print(Device.objects.get(pk={device_id(editor1)}).public_key)"
+    )
+
+    bundle.verify(bundle_format.public_key_of(signing_key))
+    assert registered.strip() == bundle_format.public_key_of(signing_key)
+    for path in editor1.folder.rglob("*"):
+        assert not path.is_file() or signing_key.encode() not in path.read_bytes(), path
+
+
+def test_a_folder_logged_in_before_bundle_keys_is_told_to_log_in_again(central, editor1, tmp_path):
+    editor1.run("checkout", "Politics")
+    editor1.run("export", "Politics", "-o", str(tmp_path / "politics.fieldsync"))
+    with sqlite3.connect(editor1.folder / "store.sqlite3") as db:  # as an older login left it
+        db.execute("UPDATE fieldsync_store_account SET site_key = '', server_id = ''")
+
+    exporting = editor1.run("export", "--changes", "-o", str(tmp_path / "o.fieldsync"), check=False)
+    importing = editor1.run("import", str(tmp_path / "politics.fieldsync"), check=False)
+    asking = editor1.run("export", "Politics", "-o", str(tmp_path / "again.fieldsync"), check=False)
+    editor1.login(central.url)
+    after = editor1.json("export", "--changes", "-o", str(tmp_path / "o.fieldsync"))
+
+    for told in (exporting, importing, asking):
+        message = one_line_error(told, code=5)
+        assert f"log in again (`fieldsync login {central.url} --username editor1`)" in message
+    assert not (tmp_path / "again.fieldsync").exists()
+    assert after["file"] == str(tmp_path / "o.fieldsync")  # logged in again: signed

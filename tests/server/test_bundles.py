@@ -2,12 +2,16 @@
 
 An upload goes through the push path itself, so these tests check what the
 push tests check (applied, conflict, idempotent) with a file in between, and
-that a file altered, or made for another device or site, changes nothing.
+that a file altered, or made for another device or site, or forged by whoever
+read the central database, changes nothing.
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
+import hmac
 import html
 import json
 import uuid
@@ -16,6 +20,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 
 from server_plugin import bundles
@@ -30,14 +35,45 @@ from .conftest import Api, article_in, version_of
 ADMIN = "/admin/fieldsync/device/bundles"
 
 
+class Office(Api):
+    """A device logged in as `fieldsync login` does: with a key pair of its own (the
+    private half kept here, as in its keyring) and the site's key pinned."""
+
+    def __init__(self, username: str, device: str):
+        self.signing_key = bundle_format.new_signing_key()
+        status, body = Api().post(
+            "auth/token",
+            {
+                "username": username,
+                "password": "demo-password",
+                "device": device,
+                "public_key": bundle_format.public_key_of(self.signing_key),
+            },
+        )
+        assert status == 201, body
+        super().__init__(body["token"])
+        self.site_key = body["site_key"]
+
+
+@pytest.fixture
+def editor1(newsroom) -> Office:
+    return Office("editor1", "editor1-laptop")
+
+
+@pytest.fixture
+def editor2(newsroom) -> Office:
+    return Office("editor2", "editor2-laptop")
+
+
 def device_of(api: Api) -> Device:
     return Device.objects.select_related("user").get(token_hash=hash_token(api.token))
 
 
-def opened(data: bytes, api: Api) -> bundle_format.Bundle:
-    """The bundle as the device's client reads it: signature checked with its token."""
+def opened(data: bytes, api: Office) -> bundle_format.Bundle:
+    """The bundle as the device's client reads it: signature checked with the site key
+    it pinned at login."""
     bundle = bundle_format.read(data)
-    bundle.verify(bundle_format.device_key(api.token))
+    bundle.verify(api.site_key)
     return bundle
 
 
@@ -63,12 +99,12 @@ def update_of(export: dict, article: Article, **values) -> dict:
     }
 
 
-def changes_bundle(api: Api, export: dict, *changes: dict, **header) -> bytes:
-    """What `fieldsync export --changes` writes on the device (signed with its token)."""
+def changes_bundle(api: Office, export: dict, *changes: dict, **header) -> bytes:
+    """What `fieldsync export --changes` writes on the device (signed with its key)."""
     device = device_of(api)
     return bundle_format.make(
         bundle_format.CHANGES,
-        key=header.get("key", bundle_format.device_key(api.token)),
+        signing_key=header.get("signing_key", api.signing_key),
         server=header.get("server", bundles.server_id()),
         device={"id": header.get("device", device.pk), "name": device.name, "user": "editor1"},
         payload={
@@ -94,12 +130,45 @@ def text_of(response) -> str:
     return html.unescape(response.content.decode())
 
 
-def answers_of(client: Client, response, api: Api) -> dict:
+def answers_of(client: Client, response, api: Office) -> dict:
     """Download the answers bundle the results page offers, as the device reads it."""
     download = client.post(f"{ADMIN}/answers/", {"answers": response.context["answers_token"]})
     assert download.status_code == 200
     assert download["Content-Type"] == bundle_format.MEDIA_TYPE
     return opened(download.content, api).payload
+
+
+# -- keys, exchanged at login ---------------------------------------------------------
+
+
+def test_login_registers_the_devices_public_key_and_answers_the_sites(editor1, newsroom):
+    device = device_of(editor1)
+
+    assert device.public_key == bundle_format.public_key_of(editor1.signing_key)
+    assert editor1.site_key == bundles.site_public_key()
+    assert bundles.site_signing_key() not in str(database_copy_of(device))
+
+
+@pytest.mark.parametrize(
+    "public_key", ["not base64!", base64.b64encode(b"short").decode(), 42, "", ["a"]]
+)
+def test_a_login_with_a_malformed_public_key_is_refused_naming_it(newsroom, public_key):
+    body = {"username": "editor1", "password": "demo-password", "device": "tablet"}
+
+    status, answer = Api().post("auth/token", {**body, "public_key": public_key})
+
+    assert status == 400 and answer["where"] == "public_key"
+    assert "Ed25519 public key" in answer["detail"]
+    assert not Device.objects.exists()
+
+
+def test_a_login_without_a_public_key_syncs_online_but_signs_no_bundle(newsroom):
+    body = {"username": "editor1", "password": "demo-password", "device": "old-client"}
+
+    status, answer = Api().post("auth/token", body)
+
+    assert status == 201 and answer["site_key"] == bundles.site_public_key()
+    assert Device.objects.get().public_key == ""
 
 
 # -- export ---------------------------------------------------------------------------
@@ -124,12 +193,13 @@ def test_category_export_carries_the_feed_the_schema_and_takes_the_checkout(edit
     assert name.endswith(".fieldsync") and "politics" in name
 
 
-def test_no_token_nor_its_hash_is_written_in_a_bundle(editor1, newsroom):
+def test_no_token_nor_its_hash_nor_a_private_key_is_written_in_a_bundle(editor1, newsroom):
     data, _ = bundles.export_category(device_of(editor1), str(newsroom.pk))
     text = gzip.decompress(data).decode()
 
     assert editor1.token not in text
     assert hash_token(editor1.token) not in text
+    assert editor1.signing_key not in text and bundles.site_signing_key() not in text
 
 
 def test_export_is_refused_naming_the_holder_when_another_device_holds_it(
@@ -346,7 +416,7 @@ def test_a_foreign_file_is_refused_and_changes_nothing(editor1, editor2, newsroo
     files = {
         # signed by editor2's device, claiming to be editor1's
         "other-device": lambda: changes_bundle(
-            editor1, export, change, key=bundle_format.device_key(editor2.token)
+            editor1, export, change, signing_key=editor2.signing_key
         ),
         "unknown-device": lambda: changes_bundle(editor1, export, change, device=99999),
         "other-server": lambda: changes_bundle(editor1, export, change, server="0" * 20),
@@ -381,6 +451,150 @@ def test_a_bundle_of_a_site_with_a_rotated_secret_key_is_still_accepted(
     settings.SECRET_KEY = "a new key after a rotation, long enough to be a key"
 
     assert bundles.read_changes(data).device == device_of(editor1)
+
+
+def test_a_bundle_naming_no_central_site_is_refused(editor1, newsroom):
+    export = exported(editor1, newsroom)
+    change = update_of(export, article_in(newsroom), title="From nowhere")
+
+    response = upload(chief_admin(), changes_bundle(editor1, export, change, server=None))
+
+    assert "refused: the bundle's header names no central site" in text_of(response)
+    assert not ChangeReceipt.objects.exists()
+
+
+# -- a thief of the central database ---------------------------------------------------------
+
+
+def database_copy_of(device: Device) -> dict:
+    """The device's row as a copy of the central database holds it, read with SQL."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM fieldsync_device WHERE id = %s", [device.pk])
+        names = [column[0] for column in cursor.description]
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def _secrets_in(value: str) -> list[bytes]:
+    """The 32-byte keys a value could be: its hex, its base64, or a hash of it."""
+    found = [hashlib.sha256(value.encode()).digest()]
+    for decode in (bytes.fromhex, base64.b64decode):
+        try:
+            raw = decode(value)
+        except ValueError:
+            continue
+        if len(raw) == 32:
+            found.append(raw)
+    return found
+
+
+def forgeries_from(row: dict, export: dict, change: dict) -> list[bytes]:
+    """Every changes bundle whoever read the device's row can sign in its name: the file
+    of the old format (HMAC keyed by the stored token hash: what the audit applied), and
+    files of today's format signed with each stored value as the key."""
+    device = {"id": row["id"], "name": row["name"], "user": "editor1"}
+    payload = {
+        "changes": [change],
+        "categories": [{"id": export["id"], "cursor": export["cursor"]}],
+        "reference_cursor": 0,
+    }
+    header = {"format": "fieldsync-bundle", "version": 1, "kind": "changes", "server": None,
+              "device": row["id"], "device_name": row["name"], "user": "editor1"}  # fmt: skip
+    canonical = json.dumps(
+        {"header": header, "payload": payload}, sort_keys=True, separators=(",", ":")
+    ).encode()
+    digest = hmac.new(bytes.fromhex(row["token_hash"]), canonical, hashlib.sha256).hexdigest()
+    old = {"header": header, "payload": payload, "signature": "hmac-sha256:" + digest}
+    files = [gzip.compress(json.dumps(old).encode())]
+    for value in (v for v in row.values() if isinstance(v, str) and v):
+        for secret in _secrets_in(value):
+            files.append(
+                bundle_format.make(
+                    bundle_format.CHANGES,
+                    signing_key=bundle_format.signing_key_from_seed(secret),
+                    server=bundles.server_id(),
+                    device=device,
+                    payload=payload,
+                )
+            )
+    return files
+
+
+def test_a_bundle_forged_from_a_copy_of_the_database_is_refused(editor1, newsroom, tmp_path):
+    export = exported(editor1, newsroom)
+    article = article_in(newsroom)
+    before = (article.title, version_of(article))
+    row = database_copy_of(device_of(editor1))
+    forgeries = forgeries_from(row, export, update_of(export, article, title="Forged"))
+    client = chief_admin()
+
+    pages = [text_of(upload(client, data, "forged.fieldsync")) for data in forgeries]
+    commands = []
+    for data in forgeries:
+        (tmp_path / "forged.fieldsync").write_bytes(data)
+        with pytest.raises(CommandError) as refused:
+            call_command("fieldsync_apply_bundle", str(tmp_path / "forged.fieldsync"))
+        commands.append(str(refused.value))
+
+    article.refresh_from_db()
+    assert len(forgeries) > 3 and row["public_key"] == device_of(editor1).public_key
+    assert all("Applied forged.fieldsync" not in page for page in pages)
+    assert "refused: the bundle has format version 1" in pages[0]
+    assert all("refused: the bundle's signature does not match" in p for p in pages[1:])
+    assert all("forged.fieldsync refused: the bundle" in message for message in commands)
+    assert (article.title, version_of(article)) == before
+    assert not ChangeReceipt.objects.exists()
+
+
+def test_the_genuine_bundle_of_that_device_still_applies(editor1, newsroom):
+    export = exported(editor1, newsroom)
+    change = update_of(export, article_in(newsroom), title="Genuine")
+
+    response = upload(chief_admin(), changes_bundle(editor1, export, change), "office.fieldsync")
+
+    assert "Applied office.fieldsync" in text_of(response) and "1 applied" in text_of(response)
+
+
+def test_the_site_signs_with_a_key_of_its_secret_key_not_of_its_database(editor1, newsroom):
+    data, _ = bundles.export_category(device_of(editor1), str(newsroom.pk))
+    staging = bundles.site_public_key("the staging site's own secret key, long enough")
+
+    bundle = bundle_format.read(data)
+    bundle.verify(editor1.site_key)  # what the device pinned at login
+    with pytest.raises(BundleError, match="not signed by the central site"):
+        bundle.verify(staging)
+    assert bundle.server == bundle_format.key_id(editor1.site_key) == bundles.server_id()
+    assert bundles.site_public_key() == editor1.site_key != staging
+
+
+# -- devices that logged in before device keys --------------------------------------------------
+
+
+def test_a_device_without_a_key_is_told_to_log_in_again_everywhere(editor1, newsroom, tmp_path):
+    export = exported(editor1, newsroom)
+    data = changes_bundle(editor1, export, update_of(export, article_in(newsroom), title="Old"))
+    Device.objects.update(public_key="")  # as a device of before this version is
+    device = device_of(editor1)
+    (tmp_path / "office.fieldsync").write_bytes(data)
+    client = chief_admin()
+
+    form = text_of(client.get(f"{ADMIN}/export/"))
+    applied = text_of(upload(client, data, "office.fieldsync"))
+    exported_page = text_of(
+        client.post(f"{ADMIN}/export/", {"device": device.pk, "category": newsroom.pk})
+    )
+    with pytest.raises(CommandError) as by_command:
+        call_command("fieldsync_apply_bundle", str(tmp_path / "office.fieldsync"))
+    with pytest.raises(CommandError) as export_command:
+        call_command("fieldsync_export_bundle", device=device.pk, category=str(newsroom.pk),
+                     output=tmp_path / "politics.fieldsync")  # fmt: skip
+    status, body = editor1.get(f"categories/{newsroom.pk}/bundle")
+
+    for told in (applied, exported_page, str(by_command.value), str(export_command.value)):
+        assert "log in again on that computer (`fieldsync login URL" in told, told
+    assert f"device {device.pk} (editor1-laptop, editor1) logged in before" in exported_page
+    assert status == 403 and "log in again" in body["detail"]
+    assert "editor1-laptop (editor1) — logged in before bundle keys: must log in again" in form
+    assert not ChangeReceipt.objects.exists()
 
 
 # -- who may -------------------------------------------------------------------------------
