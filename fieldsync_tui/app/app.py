@@ -22,7 +22,14 @@ from ..store import queries
 from ..store.models import Account
 from ..sync import bundles
 from ..sync.engine import CheckinBlocked, SyncEngine, SyncReport
-from ..sync.transport import AuthFailed, Offline, Refused, Transport, TransportError
+from ..sync.transport import (
+    AuthFailed,
+    Offline,
+    Refused,
+    Transport,
+    TransportError,
+    sends_in_clear,
+)
 from .commands import ScreenActionsProvider
 from .messages import (
     ActionFailed,
@@ -140,27 +147,38 @@ class FieldsyncApp(App):
 
     def engine(self, progress=None) -> SyncEngine:
         account = Account.objects.get()
-        return SyncEngine(Transport(account.server_url, self.token), progress)
+        return SyncEngine(Transport.for_account(account, self.token), progress)
 
     def account_line(self) -> str:
         account = Account.objects.first()
         if account is None:
             return "fieldsync"
         host = account.server_url.split("://", 1)[-1]
-        return f"fieldsync · {host} · {account.username}"
+        line = f"fieldsync · {host} · {account.username}"
+        if sends_in_clear(account.server_url, account.insecure_http):
+            line += " · plain http"
+        return line
 
     # -- workers ----------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="login")
     @in_store_thread
-    def log_in(self, url: str, username: str, password: str, device: str) -> None:
+    def log_in(
+        self, url: str, username: str, password: str, device: str, insecure_http: bool = False
+    ) -> None:
         try:
-            transport = Transport(url, retries=1)
+            transport = Transport(url, insecure_http=insecure_http, retries=1)
+            credentials.check_keyring()
             token = SyncEngine.login(
                 transport, username, password, device, credentials.save_signing_key
             )
+            Account.objects.update(insecure_http=transport.sends_in_clear)
             account = Account.objects.get()
-            credentials.save_token(account.server_url, account.username, device, token)
+            try:
+                credentials.save_token(account.server_url, account.username, device, token)
+            except credentials.CredentialsError:
+                transport.logout()  # an unkept token must not stay valid on the server
+                raise
             engine = SyncEngine(transport)
             engine.refresh_schema()
             engine.refresh_categories()

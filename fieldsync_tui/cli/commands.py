@@ -13,7 +13,7 @@ from ..store.models import Account, Conflict, PendingChange, Record
 from ..store.schema import Schema, UnknownModel
 from ..sync import conflicts as conflict_resolution
 from ..sync.engine import EngineError, NotLoggedIn, SyncEngine
-from ..sync.transport import Transport
+from ..sync.transport import InsecureTransport, Transport, plain_http_refusal
 from . import EXIT_ATTENTION, EXIT_OK, bundle_commands, default_device_name, read_password
 from .output import emit_json, progress_bar
 
@@ -30,7 +30,7 @@ def _engine(args, progress=None) -> SyncEngine:
     token = credentials.load_token(account.server_url, account.username, account.device_name)
     if not token:
         raise NotLoggedIn("no token for this folder in the keyring: run `fieldsync login` again")
-    return SyncEngine(Transport(account.server_url, token), progress)
+    return SyncEngine(Transport.for_account(account, token), progress)
 
 
 def _attention_code() -> int:
@@ -40,12 +40,19 @@ def _attention_code() -> int:
 
 
 def login(args, folder: Path) -> int:
+    """Refused before the password is asked for when it could not go safely (plain
+    http elsewhere) or its token could not be kept (no keyring)."""
+    refusal = plain_http_refusal(args.url, args.insecure_http)
+    if refusal:
+        raise InsecureTransport(refusal)
+    credentials.check_keyring()
     password = read_password(args.password_stdin)
     device = args.device or default_device_name(folder)
-    transport = Transport(args.url)
+    transport = Transport(args.url, insecure_http=args.insecure_http)
     token = SyncEngine.login(
         transport, args.username, password, device, keep_signing_key=credentials.save_signing_key
     )
+    Account.objects.update(insecure_http=transport.sends_in_clear)
     account = Account.objects.get()
     try:
         credentials.save_token(account.server_url, account.username, device, token)
@@ -57,6 +64,8 @@ def login(args, folder: Path) -> int:
     engine.refresh_categories()
     _print_schema_changes(engine.schema_changes)
     print(f"Logged in to {account.server_url} as {args.username} (device {device}).")
+    if transport.sends_in_clear:
+        print("warning: plain http: your token travels in clear on every sync")
     return EXIT_OK
 
 
@@ -169,10 +178,12 @@ def status(args, folder: Path) -> int:
     engine = _engine(args)
     engine.check_connectivity()
     state = engine.status()
+    in_clear = engine.transport.sends_in_clear
     if args.json:
         emit_json(
             {
                 **state.to_json(),
+                "insecure_http": in_clear,
                 "rejected_changes": queries.rejected_changes(),
                 "set_aside": _set_aside_listing(),
             }
@@ -181,6 +192,8 @@ def status(args, folder: Path) -> int:
     mark = "● online" if state.online else "○ OFFLINE"
     last = state.last_sync_at.strftime("%Y-%m-%d %H:%M") if state.last_sync_at else "never"
     print(f"{mark} · {state.server_url} · {state.username}")
+    if in_clear:
+        print("plain http: password and token travel in clear (allowed at login: --insecure-http)")
     print(f"last sync {last} · {state.queued} queued · {state.conflicts} conflicts", end="")
     print(f" · {state.rejected} rejected" if state.rejected else "")
     if state.checked_out:

@@ -36,10 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     login = command("login", "log in to a central site; the token goes into the OS keyring")
-    login.add_argument("url", help="the central site, e.g. http://127.0.0.1:8765")
+    login.add_argument("url", help="the central site, e.g. https://central.example.org")
     login.add_argument("--username", required=True)
     login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     login.add_argument("--device", help="a name for this device (default: host name and folder)")
+    login.add_argument(
+        "--insecure-http",
+        action="store_true",
+        help="allow an http:// site that is not on this machine: your password and token "
+        "then travel in clear (remembered for later syncs; shown by `status`)",
+    )
 
     command("logout", "revoke this device's token and forget it")
     command("categories", "list the categories and who holds each", json_output=True)

@@ -35,6 +35,9 @@ class Account(models.Model):
     # The site's public key, pinned at login: category and answers bundles are
     # accepted only when it signed them. Blank: a login older than bundle keys.
     site_key = models.CharField(max_length=64, blank=True)
+    # The editor insisted on plain http to a server that is not loopback (login
+    # --insecure-http, the app's checkbox): later syncs do not ask again; status says so.
+    insecure_http = models.BooleanField(default=False)
 
 
 class Category(models.Model):

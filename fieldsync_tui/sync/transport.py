@@ -5,12 +5,21 @@ Retry for connection failures and status codes, an outer loop for a body cut
 off mid-response). Retrying a push is safe: every change carries its own id
 and the server answers a repeat from its receipts. The token is sent in a
 header and never appears in an exception message.
+
+The password and the token never go over plain http to a host that is not
+loopback unless the editor insisted (``--insecure-http``, the app's checkbox):
+the session's http adapter refuses before connecting, so a redirect cannot
+take them there either. https verifies the site's certificate (requests does;
+``REQUESTS_CA_BUNDLE`` names a site's own certificate authority).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -37,6 +46,14 @@ class AuthFailed(TransportError):
         self.code = code
 
 
+class InsecureTransport(TransportError):
+    """Plain http to a host that is not loopback, and the editor did not insist."""
+
+
+class CertificateRejected(TransportError):
+    """The site's https certificate could not be verified: retrying will not help."""
+
+
 class Refused(TransportError):
     """A 4xx answer: the server understood and said no, with its reason."""
 
@@ -48,18 +65,66 @@ class Refused(TransportError):
         super().__init__(self.detail)
 
 
+def is_loopback(host: str) -> bool:
+    """`localhost` or a loopback address (127.0.0.0/8, ::1), by name: nothing is resolved,
+    so what a resolver answers (or an attacker on it) cannot change the decision."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def plain_http_refusal(url: str, insecure_http: bool) -> str | None:
+    """Why nothing may be sent to `url`, or None: plain http leaves this machine only
+    when the editor insisted (the password and the token would travel in clear)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http" or insecure_http or is_loopback(parts.hostname or ""):
+        return None
+    return (
+        f"refusing plain http to {parts.hostname}: your password and token would travel "
+        "in clear; use https://, or log in with --insecure-http to accept that risk"
+    )
+
+
+def sends_in_clear(url: str, insecure_http: bool) -> bool:
+    """The editor insisted on plain http to a host that is not loopback: the choice an
+    account remembers and status shows (a loopback or https site needs none)."""
+    return insecure_http and plain_http_refusal(url, insecure_http=False) is not None
+
+
+class _PlainHttpGuard(HTTPAdapter):
+    """The session's adapter for http://: refuses before connecting (redirects included)."""
+
+    def __init__(self, insecure_http: bool, **kwargs):
+        self.insecure_http = insecure_http
+        super().__init__(**kwargs)
+
+    def send(self, request, *args, **kwargs):
+        refusal = plain_http_refusal(request.url, self.insecure_http)
+        if refusal:
+            raise InsecureTransport(refusal)
+        return super().send(request, *args, **kwargs)
+
+
 class Transport:
     def __init__(
         self,
         server_url: str,
         token: str | None = None,
         *,
+        insecure_http: bool = False,
         retries: int = 4,
         backoff: float = 0.5,
         timeout: float = 60.0,
     ):
         self.base = server_url.rstrip("/") + f"/fieldsync/{wire.API_VERSION}/"
         self.token = token
+        self.insecure_http = insecure_http
         self.retries = retries
         self.backoff = backoff
         self.timeout = timeout
@@ -69,19 +134,30 @@ class Transport:
             connect=retries,
             read=retries,
             status=retries,
+            other=0,  # a certificate that fails verification fails the same next time
             backoff_factor=backoff,
             status_forcelist=_RETRY_STATUS,
             allowed_methods=None,  # POSTs too: pushes are idempotent by design
             raise_on_status=False,
         )
-        self.session.mount("http://", HTTPAdapter(max_retries=retry))
+        self.session.mount("http://", _PlainHttpGuard(insecure_http, max_retries=retry))
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
         self.session.headers["User-Agent"] = "fieldsync-client"
+
+    @classmethod
+    def for_account(cls, account, token: str | None = None, **options) -> Transport:
+        """The transport to a folder's server, with the choice its editor made at login."""
+        return cls(account.server_url, token, insecure_http=account.insecure_http, **options)
+
+    @property
+    def sends_in_clear(self) -> bool:
+        return sends_in_clear(self.base, self.insecure_http)
 
     # -- the endpoints -------------------------------------------------------
 
     def ping(self, timeout: float = 2.0) -> bool:
-        """A cheap, unretried check: is the server there right now?"""
+        """A cheap, unretried check: is the server there right now? (It carries no
+        secret, so it goes out over plain http even where a login would not.)"""
         try:
             response = requests.get(self.base + "ping", timeout=timeout)
             return response.status_code == 200
@@ -128,6 +204,8 @@ class Transport:
                 headers={"Authorization": f"Bearer {self.token}"},
                 timeout=(3.05, self.timeout),
             )
+        except requests.exceptions.SSLError as error:
+            raise _certificate_rejected(self.base, error) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             raise Offline(f"cannot reach {self.base}: {_reason(error)}") from None
         if response.status_code == 200 and response.content.startswith(b"\x1f\x8b"):
@@ -185,6 +263,8 @@ class Transport:
                 )
                 data = _json_of(response, self.base)
                 break
+            except requests.exceptions.SSLError as error:
+                raise _certificate_rejected(self.base, error) from None
             except (requests.ConnectionError, requests.Timeout) as error:
                 raise Offline(f"cannot reach {self.base}: {_reason(error)}") from None
             except (requests.exceptions.ChunkedEncodingError, _Truncated) as error:
@@ -219,6 +299,19 @@ def _json_of(response: requests.Response, base: str) -> Any:
         raise TransportError(
             f"{base} does not answer like a fieldsync server ({response.status_code})"
         ) from None
+
+
+_VERIFY_FAILED = re.compile(r"certificate verify failed: ([^(]+?)\s*\(_ssl")
+
+
+def _certificate_rejected(base: str, error: Exception) -> CertificateRejected:
+    found = _VERIFY_FAILED.search(str(error))
+    why = found.group(1) if found else "not trusted"
+    return CertificateRejected(
+        f"the certificate of {urlsplit(base).hostname} could not be verified ({why}); "
+        "if the site uses its own certificate authority, set REQUESTS_CA_BUNDLE to its "
+        "certificate file"
+    )
 
 
 def _reason(error: Exception) -> str:

@@ -36,6 +36,18 @@ def empty_store(store_folder):
     return store_folder
 
 
+@pytest.fixture
+def file_keyring(tmp_path, monkeypatch):
+    """A plaintext keyring in a temporary folder, named in the environment as the tests'
+    choice (fieldsync never picks a plaintext keyring by itself): never the user's."""
+    from keyrings.alt.file import PlaintextKeyring
+
+    monkeypatch.delenv("FIELDSYNC_TOKEN", raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "keyring"))
+    return PlaintextKeyring()  # reads the same file: its path follows XDG_DATA_HOME
+
+
 @pytest.fixture(scope="session")
 def site_template(tmp_path_factory):
     with built_template(BACKEND, tmp_path_factory.mktemp("app-site-template")) as template:

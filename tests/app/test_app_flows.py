@@ -58,21 +58,6 @@ def server_title(central, key: str, title: str) -> bool:
 # -- logging in --------------------------------------------------------------------
 
 
-@pytest.fixture
-def file_keyring(tmp_path, monkeypatch):
-    """A plaintext keyring in a temporary folder: never the real user's keyring."""
-    import keyring
-    from keyrings.alt.file import PlaintextKeyring
-
-    monkeypatch.delenv("FIELDSYNC_TOKEN", raising=False)
-    backend = PlaintextKeyring()
-    backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
-    previous = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
 def test_without_a_token_the_login_screen_opens_and_shows_a_wrong_password_in_place(
     central, empty_store, file_keyring
 ):

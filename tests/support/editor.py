@@ -37,7 +37,7 @@ class Editor:
         )
         env.update(self.env)
         env.update(extra or {})
-        return env
+        return {key: value for key, value in env.items() if value is not None}  # None: unset
 
     def run(self, *args: str, stdin: str | None = None, env: dict | None = None, check=True):
         result = subprocess.run(

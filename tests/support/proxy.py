@@ -1,24 +1,48 @@
-"""A loopback proxy in front of the central site that misbehaves on request:
+"""A proxy in front of the central site that misbehaves on request:
 answers cut off mid-body (after the server did the work), or 500s (before).
 
 It stands for the bad network and the sick server an editor in the field
-meets; the client must retry through both and apply nothing twice.
+meets; the client must retry through both and apply nothing twice. It also
+stands for the network between an editor and a site that is not on this
+machine: it can listen on another address than loopback, or speak TLS, and
+it records every request that reached it (`received`).
 """
 
 from __future__ import annotations
 
 import http.client
+import ipaddress
+import socket
+import ssl
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 
+def non_loopback_host() -> str:
+    """An address of this machine that is not loopback, to stand for a site on the network.
+
+    The one a packet to the outside would leave from (a UDP connect sends nothing);
+    on a machine with no network, the host name (by name it is not loopback, wherever
+    it resolves to, and the proxy listens there)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere real
+            address = probe.getsockname()[0]
+        if not ipaddress.ip_address(address).is_loopback:
+            return address
+    except OSError:
+        pass
+    return socket.gethostname()
+
+
 class FlakyProxy:
-    def __init__(self, target_url: str):
+    def __init__(self, target_url: str, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None):
         self.target = urlsplit(target_url)
         self.faults: dict[str, list[str]] = {}  # path suffix -> faults to play, in order
         self.seen: Counter = Counter()  # path suffix -> requests received
+        self.received: list[str] = []  # "METHOD path" of every request that arrived
         self.lock = threading.Lock()
         proxy = self
 
@@ -33,8 +57,11 @@ class FlakyProxy:
 
             do_POST = do_DELETE = do_GET
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server = ThreadingHTTPServer((socket.gethostbyname(host), 0), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://{host}:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> FlakyProxy:
@@ -59,6 +86,8 @@ class FlakyProxy:
         return None
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        with self.lock:
+            self.received.append(f"{handler.command} {handler.path}")
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else None
         fault = self._next_fault(handler.path)

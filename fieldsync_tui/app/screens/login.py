@@ -1,7 +1,9 @@
 """Log in: the server, a username and a password buy this device a token.
 
 Errors (wrong password, unreachable server, no keyring) are shown in place,
-under the form, so the editor can fix the field and try again.
+under the form, so the editor can fix the field and try again. Plain http to a
+server that is not this machine is refused before anything is sent, unless the
+editor ticks "Send over plain http", which says what that costs.
 """
 
 from __future__ import annotations
@@ -13,9 +15,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 
+from ...sync.transport import plain_http_refusal
 from ..messages import LoginFailed
+
+PLAIN_HTTP = "Send over plain http"
+PLAIN_HTTP_WARNING = (
+    "⚠ Anyone on the network between you and the server can read your password and "
+    "token. Use it only on a network you trust; https:// is safe."
+)
 
 
 class LoginScreen(Screen):
@@ -33,6 +42,8 @@ class LoginScreen(Screen):
             yield Input(password=True, id="password")
             yield Label("This device")
             yield Input(value=socket.gethostname()[:60], id="device")
+            yield Checkbox(PLAIN_HTTP, id="insecure-http")
+            yield Static(PLAIN_HTTP_WARNING, id="insecure-warning")
             yield Label("", id="login-error")
             yield Button("Log in", id="submit", variant="primary")
         yield Footer()
@@ -46,6 +57,10 @@ class LoginScreen(Screen):
             self.action_log_in()
         else:
             self.focus_next()
+
+    @on(Checkbox.Changed, "#insecure-http")
+    def warn_of_plain_http(self, event: Checkbox.Changed) -> None:
+        self.query_one("#insecure-warning").display = event.value
 
     @on(Button.Pressed, "#submit")
     def submit(self) -> None:
@@ -64,8 +79,16 @@ class LoginScreen(Screen):
         if not values["url"].startswith(("http://", "https://")):
             self.show_error("The server address starts with http:// or https://.")
             return
+        insecure_http = self.query_one("#insecure-http", Checkbox).value
+        if plain_http_refusal(values["url"], insecure_http):
+            self.show_error(
+                "Plain http would send your password and token in clear to that server: "
+                f"use https://, or tick “{PLAIN_HTTP}” to accept that."
+            )
+            return
         self.show_error("Logging in…", error=False)
-        self.app.log_in(values["url"], values["username"], password, values["device"])
+        self.app.log_in(values["url"], values["username"], password, values["device"],
+                        insecure_http=insecure_http)  # fmt: skip
 
     def show_error(self, text: str, error: bool = True) -> None:
         label = self.query_one("#login-error", Label)
