@@ -1,8 +1,11 @@
 """Run the demo central site on 127.0.0.1: migrate, seed on first start, serve.
 
 Waitress serves it with several threads (like a real deployment, requests
-overlap); the admin's static files are served by Django's own handler.
-SIGTERM and Ctrl+C stop it cleanly.
+overlap) and limits that clients holding connections open cannot exhaust
+(``make_server``); the admin's static files are served by Django's own
+handler. SIGTERM and Ctrl+C stop it cleanly. This is the demo's server: a
+production site runs the plugin under any WSGI server behind a TLS proxy
+(docs/serving.md).
 """
 
 from __future__ import annotations
@@ -18,6 +21,30 @@ LOGINS = "chief (staff, reviews updates), editor1, editor2 · password: demo-pas
 
 def _stop(signum, frame):
     raise SystemExit(0)
+
+
+# Waitress's defaults (100 connections; an idle or half-sent one kept 120 s, looked
+# at every 30 s) let a few hundred half-sent requests stop the site for two minutes.
+CONNECTION_LIMIT = 500  # open connections (under the usual 1024 files a process may open)
+CHANNEL_TIMEOUT = 15  # seconds a connection may sit idle or half-sent before it is dropped
+
+
+def make_server(app, port: int, threads: int = 8, channel_timeout: int = CHANNEL_TIMEOUT):
+    """A waitress server for `app` on 127.0.0.1 (port 0: any free one), with limits a
+    client holding connections open cannot exhaust for long. A request being answered
+    is never cut off: the timeout counts only idle time."""
+    from waitress import create_server
+
+    return create_server(
+        app,
+        host="127.0.0.1",
+        port=port,
+        threads=threads,
+        connection_limit=CONNECTION_LIMIT,
+        channel_timeout=channel_timeout,
+        cleanup_interval=max(1, channel_timeout // 3),  # how often idle ones are looked for
+        asyncore_use_poll=True,  # select() cannot watch file numbers above 1024
+    )
 
 
 def main(argv: list[str] | None = None, wrap_app=None) -> int:
@@ -44,7 +71,6 @@ def main(argv: list[str] | None = None, wrap_app=None) -> int:
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.core.management import call_command
     from django.core.wsgi import get_wsgi_application
-    from waitress import create_server
 
     call_command("migrate", interactive=False, verbosity=0)
     if args.seed_command == "seed_demo":
@@ -55,7 +81,7 @@ def main(argv: list[str] | None = None, wrap_app=None) -> int:
     app = StaticFilesHandler(get_wsgi_application())
     if wrap_app is not None:
         app = wrap_app(app)
-    server = create_server(app, host="127.0.0.1", port=args.port, threads=args.threads)
+    server = make_server(app, args.port, threads=args.threads)
     url = f"http://127.0.0.1:{server.effective_port}/"
     signal.signal(signal.SIGTERM, _stop)
     print(f"fieldsync demo central site: {url}", flush=True)
