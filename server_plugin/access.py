@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import secrets
 
-from django.contrib.auth import authenticate as django_authenticate
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from . import login_throttle
 from .checkouts import release_devices
 from .conf import setting
 from .errors import ApiError, forbidden
@@ -30,8 +30,8 @@ PERMISSION_FOR = {"view": "view", "create": "add", "update": "change", "delete":
 
 def issue_token(username: str, password: str, device_name: str, request=None) -> tuple[str, Device]:
     """Trade a password for a per-device token; only the token's hash is stored."""
-    user = django_authenticate(request, username=username, password=password)
-    if user is None or not user.is_active:
+    user = login_throttle.authenticate(request, username, password)  # 429 before hashing
+    if user is None:
         raise ApiError(401, "invalid_credentials", "The username or password is not right.")
     token = secrets.token_urlsafe(32)
     device = Device.objects.create(user=user, name=device_name, token_hash=hash_token(token))

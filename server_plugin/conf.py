@@ -24,6 +24,17 @@ DEFAULTS: dict[str, Any] = {
     # docs/settings.md for why 30 and 180 days.
     "TOKEN_IDLE_SECONDS": 30 * 24 * 3600,
     "TOKEN_MAX_AGE_SECONDS": 180 * 24 * 3600,
+    # Logins (POST v1/auth/token) answer 429 once a username, or a client address,
+    # has failed this often within the window, shared by every app server. The
+    # address is REMOTE_ADDR, or behind a proxy the last entry of the request
+    # header named here as Django names it in META (e.g. "HTTP_X_FORWARDED_FOR").
+    "LOGIN_FAILURES_PER_USERNAME": 10,
+    "LOGIN_FAILURES_PER_ADDRESS": 50,
+    "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    "LOGIN_ADDRESS_HEADER": None,
+    # Password checks (about a second of CPU each) one app server process runs at
+    # once; a login beyond them answers 429 "try again in 1 second" without waiting.
+    "LOGIN_CONCURRENT_CHECKS": 2,
     # Largest request body the API reads, in bytes; larger ones get 413.
     "MAX_BODY_BYTES": 5 * 1024 * 1024,
     # Records per page of the change feed: the default and the most a client may ask.

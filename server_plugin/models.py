@@ -302,3 +302,18 @@ class ReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.op} {self.content_type.model} {self.object_pk} by {self.editor}"
+
+
+class LoginAttempt(models.Model):
+    """A login try under way or failed, per username and per client address
+    (login_throttle.py): shared by every app server, kept for one window."""
+
+    # "u:" + sha256 of the case-folded username, or "a:" + an address or IPv6 /64.
+    key = models.CharField(max_length=80)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="fieldsync_login_attempt")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:18]}… at {self.at:%Y-%m-%d %H:%M:%S}"

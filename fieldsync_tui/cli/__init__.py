@@ -69,6 +69,8 @@ def _describe(failure: Exception) -> tuple[int, str]:
         return EXIT_AUTH, f"{failure} (run `fieldsync login` again)"
     if isinstance(failure, NotLoggedIn):
         return EXIT_AUTH, str(failure)
+    if isinstance(failure, Refused) and failure.code == "too_many_attempts":
+        return EXIT_AUTH, f"login refused: {failure.detail}"  # says how long to wait
     if isinstance(failure, Refused):
         return EXIT_ERROR, f"the server refused: {failure.detail}"
     if isinstance(failure, (EditError, FieldError, UnknownModel, ResolveError, EngineError)):

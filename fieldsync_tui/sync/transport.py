@@ -139,6 +139,9 @@ class Transport:
             status_forcelist=_RETRY_STATUS,
             allowed_methods=None,  # POSTs too: pushes are idempotent by design
             raise_on_status=False,
+            # A 429's Retry-After (a login throttle: minutes) is for the editor to
+            # read, not for urllib3 to sleep through; 5xx keep the backoff.
+            respect_retry_after_header=False,
         )
         self.session.mount("http://", _PlainHttpGuard(insecure_http, max_retries=retry))
         self.session.mount("https://", HTTPAdapter(max_retries=retry))

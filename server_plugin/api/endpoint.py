@@ -47,7 +47,10 @@ def endpoint(*methods: str, auth: bool = True):
                     request.device = authenticate(request)
                 answer = view(request, *args, **kwargs)
             except ApiError as error:
-                return json_response(error.to_json(), error.status)
+                response = json_response(error.to_json(), error.status)
+                for header, value in getattr(error, "headers", {}).items():
+                    response[header] = value  # e.g. a login throttle's Retry-After
+                return response
             except WireError as error:
                 return json_response(
                     {"error": "bad_request", "detail": str(error), "where": error.where}, 400

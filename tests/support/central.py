@@ -234,3 +234,21 @@ def running_site(template: SiteTemplate, folder: Path, env=None) -> Iterator[Cen
         yield site
     finally:
         site.close()
+
+
+@contextmanager
+def second_app_server(site: CentralSite, folder: Path) -> Iterator[CentralSite]:
+    """Another app server of `site`: its own process and port, the same PostgreSQL
+    database (as several gunicorn machines behind one balancer). Stopping it leaves
+    the database to `site`."""
+    if site.template.backend != "postgres":
+        raise ValueError("app servers share a PostgreSQL database; this site is on SQLite")
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(site.folder / "secret_key", folder / "secret_key")  # one site, one key
+    other = CentralSite(site.template, folder, fresh=False, env=site.env)
+    other.pg_name = site.pg_name
+    other.start()
+    try:
+        yield other
+    finally:
+        other.stop()  # never close(): that would drop the database `site` owns
