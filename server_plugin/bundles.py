@@ -25,9 +25,10 @@ from django.utils import timezone
 from . import access, checkouts, feed, push, review, schema
 from .conf import setting
 from .errors import ApiError, bad_request
-from .models import ChangeReceipt, Device
+from .models import Device
 from .protocol import bundle_format, wire
 from .protocol.bundle_format import BundleError
+from .push import receipts
 from .registry import REFERENCE_KEY
 
 _SITE_KEY_INFO = b"fieldsync bundles: the site's Ed25519 signing key"
@@ -237,16 +238,8 @@ def _device_of(bundle: bundle_format.Bundle) -> Device:
 
 
 def _parse_changes(raw) -> list[wire.Change]:
-    if not isinstance(raw, list):
-        raise wire.WireError("must be a list", "changes")
-    parsed, seen = [], set()
-    for index, item in enumerate(raw):
-        change = wire.Change.from_json(item, f"changes[{index}]")
-        if change.id in seen:
-            raise wire.WireError("appears twice", f"changes[{index}].id")
-        seen.add(change.id)
-        parsed.append(change)
-    return parsed
+    """Read as a push's changes are (any number of them: they are pushed in batches)."""
+    return wire.parse_changes(raw, limit=None)
 
 
 # -- applying it --------------------------------------------------------------------------
@@ -353,11 +346,8 @@ def make_answers(request: AnswersRequest) -> tuple[bytes, str]:
     """The answers bundle: each change's result (from its receipt, so asking twice
     answers the same), review outcomes, and the feeds since the office's cursors."""
     device = usable_device(Device.objects.select_related("user").get(pk=request.device))
-    receipts = {
-        str(r.change_id): r.result
-        for r in ChangeReceipt.objects.filter(device=device, change_id__in=request.changes)
-    }
-    results = [receipts[i] for i in request.changes if receipts.get(i)]
+    answered = receipts.results(device, request.changes)
+    results = [answered[i] for i in receipts.canonical_ids(request.changes) if i in answered]
     categories = []
     for held in request.categories:
         try:

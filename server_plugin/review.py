@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from .models import ReviewItem
 from .protocol import merge, wire
+from .push.receipts import canonical_ids
 from .registry import get_registry
 from .tracking import current_versions
 
@@ -73,7 +74,7 @@ def accept(item: ReviewItem, chief, values: dict | None = None) -> dict:
         id=str(uuid.uuid4()),  # a decision is a change of its own, with its own receipt
         op=item.op,
         model=synced.label,
-        pk=pk if not wire.is_temp_pk(pk) else pk,
+        pk=pk if wire.is_temp_pk(pk) else synced.wire_pk(synced.model._meta.pk.to_python(pk)),
         values=chosen if item.op != wire.DELETE else {},
         base_version=base_version,
         base_values=base_values,
@@ -104,9 +105,9 @@ def _decide(item: ReviewItem, status: str, chief, *, result=None, reason: str = 
 
 
 def outcomes(device, change_ids: list[str]) -> dict:
-    """What became of a device's queued updates: change id -> outcome."""
-    found = {}
-    for item in ReviewItem.objects.filter(device=device, change_id__in=change_ids):
+    """What became of a device's queued updates: change id (canonical) -> outcome."""
+    found = {}  # found by the one spelling receipts use
+    for item in ReviewItem.objects.filter(device=device, change_id__in=canonical_ids(change_ids)):
         outcome = {"status": item.status}
         if item.status == ReviewItem.REJECTED:
             outcome["reason"] = item.reason

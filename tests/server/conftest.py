@@ -16,8 +16,16 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from server_plugin.demo.news.models import Article, Section
-from server_plugin.models import TrackedRow
+from server_plugin.demo.news.models import Article, Author, Photo, Section, Tag
+from server_plugin.models import (
+    ChangeReceipt,
+    Checkout,
+    FeedCounter,
+    RecordFlag,
+    RecordVersion,
+    ReviewItem,
+    TrackedRow,
+)
 
 from .museum import museum, museum_editor, museum_editor2, museum_settings, valley  # noqa: F401
 
@@ -121,6 +129,25 @@ def editor1(newsroom) -> Api:
 @pytest.fixture
 def editor2(newsroom) -> Api:
     return login("editor2", "editor2-laptop")
+
+
+def stored_state() -> dict:
+    """Every row a push, a bundle or a checkout may write on the newsroom site: the
+    records, their many-to-many rows, the side table, feeds, receipts, the review
+    queue, history and checkouts. Compared before and after a refused request."""
+    tables = [
+        Section, Article, Article.tags.through, Photo, Tag, Author, TrackedRow, FeedCounter,
+        ChangeReceipt, ReviewItem, RecordVersion, Checkout, RecordFlag,
+    ]  # fmt: skip
+    return {table._meta.label: list(table.objects.order_by("pk").values()) for table in tables}
+
+
+@pytest.fixture
+def nothing_written(db):
+    """Asserts, after the test, that nothing was written (stored_state)."""
+    before = stored_state()
+    yield
+    assert stored_state() == before
 
 
 def version_of(instance) -> int:
