@@ -237,25 +237,26 @@ def test_deleting_a_record_reaches_the_server(central, editor1):
 
 
 def test_no_token_is_in_any_file_of_the_data_folder(central, editor1, keyring_home):
-    token = _token_from_keyring(keyring_home / "python_keyring" / "keyring_pass.cfg")
+    secrets = _secrets_in_keyring(keyring_home / "python_keyring" / "keyring_pass.cfg")
+    assert len(secrets) == 2, "the device token and the bundle signing key"
     status, _ = editor1.json("status"), None
     assert status["online"] is True  # the token works: it is the one in use
 
     files = [path for path in editor1.folder.rglob("*") if path.is_file()]
     assert files
     for path in files:
-        assert token.encode() not in path.read_bytes(), path
+        for secret in secrets:
+            assert secret.encode() not in path.read_bytes(), path
 
 
-def _token_from_keyring(path) -> str:
-    """The token as the file-based test keyring holds it (base64 under [fieldsync])."""
+def _secrets_in_keyring(path) -> list[str]:
+    """What the file-based test keyring holds for fieldsync (base64 under [fieldsync])."""
     import base64
     import configparser
 
     stored = configparser.RawConfigParser()
     stored.read(path)
-    (encoded,) = stored["fieldsync"].values()
-    return base64.b64decode("".join(encoded.split())).decode()
+    return [base64.b64decode("".join(v.split())).decode() for v in stored["fieldsync"].values()]
 
 
 def test_status_json_reports_what_waits(central, editor1):
