@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from functools import wraps
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -18,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ..access import authenticate
 from ..conf import setting
 from ..errors import ApiError, bad_request
+from ..protocol import wire
 from ..protocol.wire import WireError
 
 logger = logging.getLogger("server_plugin.api")
@@ -75,7 +77,12 @@ def endpoint(*methods: str, auth: bool = True):
 
 
 def json_body(request) -> dict:
-    """The request's JSON object, refusing oversize and malformed bodies."""
+    """The request's JSON object, refusing oversize and malformed bodies.
+
+    Within the protocol's bounds too (wire.read_json): nesting, number sizes,
+    NaN and text no backend stores are a 400 naming where, before any view
+    reads the body.
+    """
     limit = setting("MAX_BODY_BYTES")
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -87,7 +94,7 @@ def json_body(request) -> dict:
     if len(raw) > limit:
         raise ApiError(413, "too_large", f"The body is over the limit of {limit} bytes.")
     try:
-        data = json.loads(raw.decode("utf-8") if raw else "")
+        data = wire.read_json(raw.decode("utf-8") if raw else "")
     except UnicodeDecodeError:
         raise bad_request("The body is not UTF-8 text.") from None
     except json.JSONDecodeError as error:
@@ -98,13 +105,18 @@ def json_body(request) -> dict:
 
 
 def int_param(request, name: str, default: int, maximum: int | None = None) -> int:
+    """A whole-number query parameter from 0 to what a 64-bit column holds (feed
+    positions are such columns), written in ASCII digits."""
     raw = request.GET.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(f"The query parameter {name!r} must be an integer.", where=name) from None
+    if not re.fullmatch(r"[+-]?[0-9]{1,19}", raw.strip()):
+        raise bad_request(f"The query parameter {name!r} must be an integer.", where=name)
+    value = int(raw)
     if value < 0:
         raise bad_request(f"The query parameter {name!r} must not be negative.", where=name)
+    if value > wire.INT64[1]:
+        raise bad_request(
+            f"The query parameter {name!r} must be at most {wire.INT64[1]}.", where=name
+        )
     return min(value, maximum) if maximum is not None else value

@@ -113,11 +113,15 @@ def checkin(request, category_id: str):
     return {"category": {"id": str(category.pk), "name": str(category)}, "released": released}
 
 
-def _feed_page(request, key: str) -> dict:
+def _feed_page(request, key: str, *, before_reading=None) -> dict:
+    """A page of a feed. The query is read first: a bad one is refused (400) before
+    `before_reading` (a checkout's renewal) writes anything."""
     since = int_param(request, "since", 0)
     limit = int_param(request, "limit", setting("PULL_LIMIT"), setting("MAX_PULL_LIMIT")) or 1
     count = request.GET.get("count") in ("1", "true", "yes")
     models = _feed_models(request, reference=key == REFERENCE_KEY)
+    if before_reading is not None:
+        before_reading()
     return feed.read_feed(request.device.user, key, since, limit, count, models)
 
 
@@ -149,8 +153,8 @@ def category_changes(request, category_id: str):
     synced = get_registry().category_models()
     if not any(access.has_model_permission(request.device.user, m, "view") for m in synced):
         raise forbidden("You may not view any of the models synced in categories.")
-    checkouts.renew(request.device, str(category.pk))
-    return _feed_page(request, str(category.pk))
+    key = str(category.pk)
+    return _feed_page(request, key, before_reading=lambda: checkouts.renew(request.device, key))
 
 
 @endpoint("GET")

@@ -248,10 +248,12 @@ def test_a_many_to_many_id_beyond_its_column_rejects_the_change_naming_the_field
     ("name", "value"),
     [("since", str(2**63)), ("since", "9" * 5000), ("limit", "１２"), ("since", "1e3")],
 )
-def test_feed_parameters_beyond_a_position_are_refused(editor1, newsroom, name, value):
-    editor1.checkout(newsroom)
-    status, body = editor1.get(f"categories/{newsroom.pk}/changes", **{name: value})
+def test_feed_parameters_beyond_a_position_are_refused_renewing_nothing(politics, name, value):
+    api, article, _ = politics
+    before = stored_state()
+    status, body = api.get(f"categories/{article.section_id}/changes", **{name: value})
     assert (status, body["where"]) == (400, name)
+    assert stored_state() == before  # the checkout was not renewed either
 
 
 # -- 4. accepted though invalid ---------------------------------------------------------------
