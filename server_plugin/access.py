@@ -58,7 +58,7 @@ def authenticate(request) -> Device:
         raise ApiError(
             401,
             "token_expired",
-            f"This device's login expired ({expired}); log in again: nothing queued is lost.",
+            f"This device's login expired: {expired}.",
         )
     if not device.user.is_active:
         raise ApiError(401, "user_inactive", "This user account is disabled.")

@@ -21,7 +21,7 @@ from .. import credentials
 from ..store import queries
 from ..store.models import Account
 from ..sync import bundles
-from ..sync.engine import CheckinBlocked, SyncEngine, SyncReport
+from ..sync.engine import CheckinBlocked, SyncEngine, SyncReport, lost_login
 from ..sync.transport import (
     AuthFailed,
     Offline,
@@ -41,6 +41,7 @@ from .messages import (
     Event,
     LoggedIn,
     LoginFailed,
+    LoginLost,
     RecordDeleted,
     RecordSaved,
     StatusLoaded,
@@ -110,13 +111,16 @@ class FieldsyncApp(App):
                 )
             except credentials.CredentialsError as error:
                 self.post_message(ActionFailed("Keyring", str(error)))
-        self.call_from_thread(self._open_first_screen, account is not None and bool(token), token)
+        known = _known_login(account)
+        self.call_from_thread(
+            self._open_first_screen, account is not None and bool(token), token, known
+        )
         relogin = bundles.needs_new_login() if token else None  # a login screen asks anyway
         if relogin:
             self.notify(relogin[0].upper() + relogin[1:] + ".", title="Log in again",
                         severity="warning", timeout=30)  # fmt: skip
 
-    def _open_first_screen(self, logged_in: bool, token: str | None) -> None:
+    def _open_first_screen(self, logged_in: bool, token: str | None, known: dict) -> None:
         from .screens.login import LoginScreen
         from .screens.main import MainScreen
 
@@ -125,7 +129,7 @@ class FieldsyncApp(App):
             self.push_screen(MainScreen())
             self._start_checks()
         else:
-            self.push_screen(LoginScreen())
+            self.push_screen(LoginScreen(**known))  # this folder's server and user, if any
 
     @on(LoggedIn)
     def logged_in(self, message: LoggedIn) -> None:
@@ -137,11 +141,32 @@ class FieldsyncApp(App):
 
     def _start_checks(self) -> None:
         """Ping on a timer; `ping_interval=0` never pings (snapshots set `online` themselves)."""
+        self._stop_checks()
         if self.ping_interval:
-            self.set_interval(self.ping_interval, self.check_connectivity)
+            self._ping_timer = self.set_interval(self.ping_interval, self.check_connectivity)
             self.check_connectivity()
         else:
             self.refresh_status()
+
+    def _stop_checks(self) -> None:
+        timer = getattr(self, "_ping_timer", None)
+        if timer is not None:
+            timer.stop()
+            self._ping_timer = None
+
+    def _login_gone(self, error: Exception) -> bool:
+        """In a worker: if `error` ends this device's login (expired, or revoked: then the
+        folder is emptied, unsynced edits set aside), tell the app to ask for a login."""
+        lost = lost_login(error)
+        if lost is None:
+            return False
+        if lost.revoked:
+            reason = f"This device was revoked on the server. {lost.what_became_of_the_work()}."
+        else:
+            reason = f"{lost.detail} {lost.what_became_of_the_work()}: log in again."
+        account = Account.objects.first()
+        self.post_message(LoginLost(reason, _known_login(account)))
+        return True
 
     # -- the engine ---------------------------------------------------------------
 
@@ -181,11 +206,14 @@ class FieldsyncApp(App):
                 raise
             engine = SyncEngine(transport)
             engine.refresh_schema()
+            resumed = engine.resume_checkouts()  # what an expired login of this folder held
             engine.refresh_categories()
         except (TransportError, credentials.CredentialsError, ValueError) as error:
             self.post_message(LoginFailed(_reason(error)))
             return
         self.post_message(LoggedIn(token))
+        for note in resumed:
+            self.post_message(ActionFailed("Check out", note))
 
     def check_connectivity(self) -> None:
         """Timer callback: only starts a worker (an error here would end the app)."""
@@ -229,13 +257,18 @@ class FieldsyncApp(App):
             report = engine.sync()
             self.post_message(
                 SyncFinished(
-                    _summary(report), report.problems, report.schema_changes, report.lost_edits
+                    _summary(report),
+                    report.problems,
+                    report.schema_changes,
+                    report.lost_edits,
+                    withdrawn=report.withdrawn,
                 )
             )
         except Offline as error:
             self.post_message(SyncFailed(str(error), offline=True))
         except (TransportError, Exception) as error:  # shown, never a traceback
-            self.post_message(SyncFailed(_reason(error)))
+            if not self._login_gone(error):
+                self.post_message(SyncFailed(_reason(error)))
         finally:
             self.syncing.clear()
             self._post_status()
@@ -252,8 +285,8 @@ class FieldsyncApp(App):
         if refresh:
             try:
                 self.engine().refresh_categories()
-            except TransportError:
-                pass  # offline: show what we know
+            except TransportError as error:
+                self._login_gone(error)  # else offline: show what we know
         self.post_message(CategoriesLoaded(queries.categories()))
 
     @work(thread=True, exit_on_error=False, group="checkout")
@@ -263,11 +296,12 @@ class FieldsyncApp(App):
             category, warnings = self.engine(progress=self._progressed).checkout(key)
             self.post_message(CategoryCheckedOut(category.name, warnings))
         except Exception as error:
-            self.post_message(ActionFailed("Check out", _reason(error)))
-            try:  # e.g. someone took it meanwhile: show who holds it now
-                self.engine().refresh_categories()
-            except Exception:
-                pass  # offline or refused: show what we know
+            if not self._login_gone(error):
+                self.post_message(ActionFailed("Check out", _reason(error)))
+                try:  # e.g. someone took it meanwhile: show who holds it now
+                    self.engine().refresh_categories()
+                except Exception:
+                    pass  # offline or refused: show what we know
         self.post_message(WorkEnded())
         self.post_message(CategoriesLoaded(queries.categories()))
         self._post_status()
@@ -281,7 +315,8 @@ class FieldsyncApp(App):
         except CheckinBlocked as blocked:  # named records, with the app's keys as the way out
             self.post_message(ActionFailed("Check in", blocked.in_app()))
         except Exception as error:
-            self.post_message(ActionFailed("Check in", _reason(error)))
+            if not self._login_gone(error):
+                self.post_message(ActionFailed("Check in", _reason(error)))
         self.post_message(WorkEnded())
         self.post_message(CategoriesLoaded(queries.categories()))
         self._post_status()
@@ -327,6 +362,9 @@ class FieldsyncApp(App):
             self.notify(problem, title="Sync problem", severity="warning")
         for lost in message.lost_edits:
             self.notify(lost, title="An edit of yours lost", severity="warning", timeout=30)
+        for withdrawn in message.withdrawn:  # the set-aside folder is named in it
+            self.notify(withdrawn, title="A category was withdrawn", severity="warning",
+                        timeout=60)  # fmt: skip
         for notice in message.schema_changes:  # values set aside are named with their file
             self.notify(notice, title="The central site's schema changed", severity="warning",
                         timeout=30)  # fmt: skip
@@ -336,6 +374,18 @@ class FieldsyncApp(App):
         self.forward(message)
         title = "Offline" if message.offline else "Sync failed"
         self.notify(message.reason, title=title, severity="warning" if message.offline else "error")
+
+    @on(LoginLost)
+    def login_lost(self, message: LoginLost) -> None:
+        """Back to the login screen, filled in for this folder, saying what was kept."""
+        from .screens.login import LoginScreen
+
+        self.token = None
+        self._stop_checks()
+        self.notify(message.reason, title="Log in again", severity="warning", timeout=60)
+        while len(self.screen_stack) > 2:  # a form or the queue over the main screen
+            self.pop_screen()
+        self.switch_screen(LoginScreen(notice=message.reason, **message.known))
 
     @on(ActionFailed)
     def action_failed(self, message: ActionFailed) -> None:
@@ -382,6 +432,14 @@ def _summary(report: SyncReport) -> str:
     conflicts = report.pushed.get("conflict", 0) + report.pulled.get("conflicts", 0)
     text = f"{pushed} pushed, {pulled} pulled"
     return text + (f", {conflicts} conflict(s)" if conflicts else "")
+
+
+def _known_login(account) -> dict:
+    """The login screen's fields for this folder's account (none without one)."""
+    if account is None:
+        return {}
+    return {"url": account.server_url, "username": account.username,
+            "device": account.device_name}  # fmt: skip
 
 
 def _reason(error: Exception) -> str:

@@ -57,6 +57,7 @@ class SyncFinished(Event):
     problems: list[str] = field(default_factory=list)
     schema_changes: list[str] = field(default_factory=list)  # how the store followed, in words
     lost_edits: list[str] = field(default_factory=list)  # edits a policy decided against
+    withdrawn: list[str] = field(default_factory=list)  # categories removed, edits set aside
 
 
 @dataclass
@@ -134,6 +135,16 @@ class LoggedIn(Event):
 @dataclass
 class LoginFailed(Event):
     reason: str
+
+
+@dataclass
+class LoginLost(Event):
+    """The server no longer takes this device's token (it expired, or staff revoked
+    the device): the editor must log in again. `reason` says what was kept, or
+    what was removed and where the unsynced edits went."""
+
+    reason: str
+    known: dict = field(default_factory=dict)  # the login screen's fields: url, username, device
 
 
 @dataclass

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except Exception as failure:  # the promise: one line, never a traceback
         code, message = _describe(failure)
-        error(message)
+        error(_after_auth_failure(failure, message))
         if os.environ.get("FIELDSYNC_DEBUG"):
             raise
         return code
@@ -80,6 +80,20 @@ def _describe(failure: Exception) -> tuple[int, str]:
     if isinstance(failure, TransportError):
         return EXIT_ERROR, str(failure)
     return EXIT_ERROR, f"internal error ({type(failure).__name__}: {failure})"
+
+
+def _after_auth_failure(failure: Exception, message: str) -> str:
+    """The one line for a token the server no longer takes: what became of this
+    folder's work (a revoked device's records removed, unsynced edits set aside
+    and where; an expired login's queue kept), and the command to log in again."""
+    from ..sync.engine import lost_login
+
+    lost = lost_login(failure)
+    if lost is None:
+        return message
+    again = f"`fieldsync login {lost.server_url} --username {lost.username}`"
+    said = "This device was revoked on the server." if lost.revoked else lost.detail
+    return f"{said} {lost.what_became_of_the_work()}; log in again with {again}."
 
 
 def default_device_name(folder: Path) -> str:

@@ -61,8 +61,11 @@ def login(args, folder: Path) -> int:
         raise
     engine = SyncEngine(transport)
     engine.refresh_schema()
+    resumed = engine.resume_checkouts()  # this folder's categories, if an old login held them
     engine.refresh_categories()
     _print_schema_changes(engine.schema_changes)
+    for note in resumed:
+        print(f"warning: {note}")
     print(f"Logged in to {account.server_url} as {args.username} (device {device}).")
     if transport.sends_in_clear:
         print("warning: plain http: your token travels in clear on every sync")
@@ -73,11 +76,14 @@ def logout(args, folder: Path) -> int:
     engine = _engine(args)
     account = engine.account
     try:
-        engine.transport.logout()
+        answer = engine.transport.logout()
     finally:
         credentials.delete_token(account.server_url, account.username, account.device_name)
         credentials.delete_signing_key(account.server_url, account.username, account.device_name)
-    print(f"Logged out; the token of {account.device_name} is revoked.")
+    released = answer.get("released_checkouts", 0)
+    held = f" and its {released} checkout(s) released" if released else ""
+    print(f"Logged out; the token of {account.device_name} is revoked{held}. Logging in "
+          "again in this folder takes its categories back if they are free.")  # fmt: skip
     return EXIT_OK
 
 
@@ -135,7 +141,7 @@ def sync(args, folder: Path) -> int:
     with progress_bar(not args.json) as progress:
         report = _engine(args, progress).sync()
     needs_you = _attention_code()
-    status = EXIT_ATTENTION if report.problems else needs_you
+    status = EXIT_ATTENTION if report.problems or report.withdrawn else needs_you
     if args.json:
         emit_json(
             {
@@ -144,6 +150,7 @@ def sync(args, folder: Path) -> int:
                 "problems": report.problems,
                 "schema_changes": report.schema_changes,
                 "lost_edits": report.lost_edits,
+                "withdrawn": report.withdrawn,
             }
         )
     else:
@@ -155,6 +162,8 @@ def sync(args, folder: Path) -> int:
             print(f"problem: {problem}")
         for lost in report.lost_edits:
             print(f"lost: {lost}")
+        for withdrawn in report.withdrawn:
+            print(f"withdrawn: {withdrawn}")
         if needs_you == EXIT_ATTENTION:
             print("Conflicts or rejected changes need you: see `fieldsync status`.")
     return status

@@ -26,7 +26,7 @@ from server_plugin.protocol import bundle_format
 from ..store.bulk import update_rows
 from ..store.models import Account, Category, Conflict, PendingChange, Record
 from ..store.schema import Schema
-from . import blockers, schema_change
+from . import blockers, purge, schema_change
 from .apply import (
     apply_feed_page,
     apply_push_results,
@@ -34,7 +34,7 @@ from .apply import (
     freeze,
     lost_edits,
 )
-from .transport import Offline, Refused, Transport
+from .transport import AuthFailed, Offline, Refused, Transport
 
 # Keeps a device's private bundle key: (server_url, username, device, signing_key).
 KeepSigningKey = Callable[[str, str, str, str], None]
@@ -59,6 +59,8 @@ class SyncReport:
     problems: list[str] = field(default_factory=list)  # what could not be done, in words
     schema_changes: list[str] = field(default_factory=list)  # how the store followed, in words
     lost_edits: list[str] = field(default_factory=list)  # edits a policy decided against
+    # Categories this folder may no longer hold, removed (unsynced edits set aside), in words.
+    withdrawn: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -299,10 +301,31 @@ class SyncEngine:
             except EngineError as error:
                 report.problems.append(str(error))
             except Refused as refused:  # e.g. its grant withdrawn: the others still sync
-                report.problems.append(f"{category.name} was not pulled: {refused.detail}")
+                if withdrawn_category(refused, category):
+                    report.withdrawn.append(self.purge_withdrawn(category, refused))
+                else:
+                    report.problems.append(f"{category.name} was not pulled: {refused.detail}")
         self.refresh_categories()
         Account.objects.update(last_sync_at=timezone.now(), online=True)
         return report
+
+    def purge_withdrawn(self, category: Category, refused: Refused) -> str:
+        """The category's grant was withdrawn (or the category is gone): its records leave
+        this folder, unsynced edits set aside first (sync/purge.py); says what and where."""
+        why = f"you no longer have access to it ({refused.detail})"
+        return purge.purge_category(self.schema, category, why).sentence(why)
+
+    def resume_checkouts(self) -> list[str]:
+        """After a new login in a folder that still holds checked-out categories (the
+        old login expired): take them again, so the queue goes out at the next sync.
+        The server hands over what the expired login held. Says what it could not take."""
+        notes = []
+        for category in Category.objects.filter(checked_out=True):
+            try:
+                notes += self.transport.checkout(category.key).get("warnings", [])
+            except Refused as refused:
+                notes.append(f"{category.name} could not be checked out again: {refused.detail}")
+        return notes
 
     def pull_reference(self) -> Counter:
         return self._pull(None, "reference data")
@@ -485,6 +508,68 @@ class SyncEngine:
         blocked.add(key)
         if report is not None:
             report.problems.append(refused.detail)
+
+
+# 401 codes of a token the server no longer takes: the editor must log in again.
+LOGIN_GONE = ("token_expired", "device_revoked")
+
+
+@dataclass(frozen=True)
+class LostLogin:
+    """What a token the server no longer takes meant for this folder, for the editor."""
+
+    revoked: bool  # staff revoked the device (else the login expired)
+    detail: str  # the server's sentence
+    server_url: str
+    username: str
+    queued: int = 0  # unsynced changes kept for the next login (expired)
+    removed: int = 0  # records removed from this folder (revoked)
+    set_aside: int = 0  # records whose unsynced edits went to set-aside files (revoked)
+    set_aside_folder: str = ""
+
+    def what_became_of_the_work(self) -> str:
+        if not self.revoked:
+            if self.queued:
+                return f"Your {self.queued} unsynced change(s) stay in this folder"
+            return "Nothing is lost"
+        text = f"Its {self.removed} record(s) were removed from this folder"
+        if self.set_aside:
+            text += (
+                f"; your unsynced edits of {self.set_aside} record(s) are in "
+                f"{self.set_aside_folder}"
+            )
+        return text
+
+
+def lost_login(error: Exception) -> LostLogin | None:
+    """For a 401 that ends this device's login (LOGIN_GONE): a revoked device's records
+    leave the folder, every unsynced edit set aside first (sync/purge.py); an expired
+    one keeps everything for the next login here. None for any other error."""
+    if not isinstance(error, AuthFailed) or error.code not in LOGIN_GONE:
+        return None
+    account = Account.objects.first()
+    if account is None:
+        return None
+    found = {"server_url": account.server_url, "username": account.username}
+    if error.code == "token_expired":
+        return LostLogin(False, str(error), queued=PendingChange.objects.count(), **found)
+    schema = Schema(account.schema)
+    purged = purge.purge_device(schema, "this device was revoked on the central site")
+    files = [path for done in purged for path in done.set_aside]
+    return LostLogin(
+        True,
+        str(error),
+        removed=sum(done.removed for done in purged),
+        set_aside=len(files),
+        set_aside_folder=str(files[0].parent) if files else "",
+        **found,
+    )
+
+
+def withdrawn_category(refused: Refused, category: Category) -> bool:
+    """A pull refused because this user may no longer see the category (its grant was
+    withdrawn, or it is gone: the server answers both alike)."""
+    return refused.status == 403 and str(refused.body.get("category", "")) == category.key
 
 
 PULL_AGAIN = "pull_again"  # in the stored schema: feed -> models to read again from 0

@@ -7,6 +7,8 @@ test_push_vanished_rows.py and tests/client/test_edit_rights_in_store.py."""
 
 from __future__ import annotations
 
+import json
+
 from .test_sync_end_to_end import assert_converged
 
 ARTICLE, PHOTO = "news.article", "news.photo"
@@ -79,11 +81,18 @@ def test_changes_refused_for_rights_or_rows_gone_offline_never_hold_the_others(c
     editor1.run("checkin", "Politics")
 
 
-def test_a_category_whose_grant_was_withdrawn_never_stops_the_others_from_syncing(central, editor1):
+def test_a_category_whose_grant_was_withdrawn_leaves_the_folder_and_its_edits_are_set_aside(
+    central, editor1
+):
+    """The others still sync; the withdrawn one is purged once (its unsynced edits
+    written to a set-aside file first, and the editor told where), not reported
+    as "not pulled" at every sync."""
     editor1.run("checkout", "Culture")
     editor1.run("checkout", "Politics")
     culture, politics = central.category_key("Culture"), central.category_key("Politics")
     article = next(pk for (m, pk) in editor1.records(politics) if m == ARTICLE)
+    kept = next(pk for (m, pk) in editor1.records(culture) if m == ARTICLE)
+    editor1.run("edit", "article", kept, "--set", "title=Typed before the grant went")
     central.shell(
         "from server_plugin.models import CategoryGrant; "
         f"CategoryGrant.objects.filter(user__username='editor1', category_key={culture!r})"
@@ -95,5 +104,15 @@ def test_a_category_whose_grant_was_withdrawn_never_stops_the_others_from_syncin
     synced = editor1.run("sync", check=False)
 
     assert synced.returncode == 3, synced.stdout + synced.stderr
-    assert "problem: Culture was not pulled" in synced.stdout, synced.stdout
+    (line,) = [ln for ln in synced.stdout.splitlines() if ln.startswith("withdrawn: ")]
+    assert "Culture: you no longer have access" in line, line
+    set_aside = editor1.folder / "set-aside"
+    assert f"unsynced edits of 1 record(s) are in {set_aside}" in line, line
+    assert editor1.records(culture) == {}
+    (kept_file,) = [json.loads(p.read_text()) for p in set_aside.glob("*.json")]
+    assert kept_file["pk"] == kept and kept_file["values"] == {
+        "title": "Typed before the grant went"
+    }
     assert editor1.records(politics)[(ARTICLE, article)]["values"]["title"] == "Moved on"
+    again = editor1.run("sync", check=False)
+    assert again.returncode == 0 and "Culture" not in again.stdout, again.stdout

@@ -72,7 +72,7 @@ def test_a_token_unused_for_longer_than_the_idle_limit_answers_token_expired(edi
     status, body = editor1.get("categories")
 
     assert status == 401 and body["error"] == "token_expired", body
-    assert "log in again" in body["detail"] and "30 days" in body["detail"], body["detail"]
+    assert "expired" in body["detail"] and "30 days" in body["detail"], body["detail"]
 
 
 def test_a_token_never_used_since_login_expires_after_the_idle_limit_from_login(editor1):

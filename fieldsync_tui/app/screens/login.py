@@ -31,17 +31,26 @@ class LoginScreen(Screen):
     CSS_PATH = "login.tcss"
     BINDINGS = [Binding("ctrl+l", "log_in", "Log in", id="log_in")]
 
+    def __init__(self, notice: str = "", url: str = "", username: str = "", device: str = ""):
+        """`notice` says why a login is asked for again (it expired: the work is kept);
+        the fields start as this folder's account left them."""
+        super().__init__()
+        self.notice = notice
+        self.known = {"url": url, "username": username, "device": device}
+
     def compose(self) -> ComposeResult:
         with Vertical(id="login"):
             yield Static("[b]fieldsync[/b] · log in to your central site", id="login-title")
+            if self.notice:
+                yield Static(self.notice, id="login-notice", markup=False)
             yield Label("Server")
-            yield Input(placeholder="http://127.0.0.1:8765", id="url")
+            yield Input(self.known["url"], placeholder="http://127.0.0.1:8765", id="url")
             yield Label("Username")
-            yield Input(id="username")
+            yield Input(self.known["username"], id="username")
             yield Label("Password")
             yield Input(password=True, id="password")
             yield Label("This device")
-            yield Input(value=socket.gethostname()[:60], id="device")
+            yield Input(self.known["device"] or socket.gethostname()[:60], id="device")
             yield Checkbox(PLAIN_HTTP, id="insecure-http")
             yield Static(PLAIN_HTTP_WARNING, id="insecure-warning")
             yield Label("", id="login-error")
@@ -49,7 +58,8 @@ class LoginScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#url", Input).focus()
+        first = "#password" if self.known["url"] and self.known["username"] else "#url"
+        self.query_one(first, Input).focus()
 
     @on(Input.Submitted)
     def next_field(self, event: Input.Submitted) -> None:
