@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from ..models import RecordFlag, RecordVersion
-from .permissions import ActionPermissionsMixin, permission_name
+from .permissions import ActionPermissionsMixin, action_parts, permission_name
 
 # Flagging a record adds or changes its RecordFlag; following the model's policy
 # again deletes it. `direct` lifts a record's review: only who may edit flags may.
@@ -47,7 +47,7 @@ class SyncHistoryMixin(ActionPermissionsMixin):
             if action_location.name != "CHANGE_LIST":
                 return actions
         for name, action in self._flag_actions().items():
-            permission = action[0].allowed_permissions[0]
+            permission = action_parts(action)[0].allowed_permissions[0]
             if getattr(self, f"has_{permission}_permission")(request):
                 actions[name] = action
         return actions

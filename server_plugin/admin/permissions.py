@@ -41,6 +41,14 @@ def posted_action(request) -> str | None:
     return names[index] if 0 <= index < len(names) else None
 
 
+def action_parts(action) -> tuple:
+    """(func, name, description) of an admin action: Django 6.1 gives `Action`
+    objects (indexing them is deprecated), 5.2 and our own actions give tuples."""
+    if isinstance(action, tuple):
+        return action[:3]
+    return action.func, action.name, action.description
+
+
 class ActionPermissionsMixin:
     """For ModelAdmins: a refused action says why instead of vanishing.
 
@@ -58,7 +66,7 @@ class ActionPermissionsMixin:
         """Every action of this admin, before the user's permissions filter them."""
         found = [self.get_action(action) for action in self.actions or ()]
         found += [self.get_action(name) for name, _func in self.admin_site.actions]
-        return {action[1]: action for action in found if action}
+        return {action_parts(action)[1]: action for action in found if action}
 
     def needed_for(self, permission: str) -> str:
         """What one of an action's `allowed_permissions` stands for, in words."""
@@ -73,7 +81,7 @@ class ActionPermissionsMixin:
         action = self.all_actions().get(name) if name else None
         if action is None or name in self.get_actions(request):
             return None
-        func, _name, description = action
+        func, _name, description = action_parts(action)
         allowed = getattr(func, "allowed_permissions", ())
         if not allowed:
             return None  # withheld for another reason (a popup): Django's own handling
