@@ -13,6 +13,8 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+DEFAULT_DOWNLOAD_LIMIT = 2 * 1024 * 1024  # bytes per file: photos, not videos, on a slow link
+
 
 class Account(models.Model):
     """The central site this folder syncs with, and the state of the link.
@@ -38,6 +40,9 @@ class Account(models.Model):
     # The editor insisted on plain http to a server that is not loopback (login
     # --insecure-http, the app's checkbox): later syncs do not ask again; status says so.
     insecure_http = models.BooleanField(default=False)
+    # Bytes per file that a checkout or sync downloads by itself (`fieldsync config
+    # download-limit`); bigger files come on demand (store/files.py).
+    download_limit = models.BigIntegerField(default=DEFAULT_DOWNLOAD_LIMIT)
 
 
 class Category(models.Model):

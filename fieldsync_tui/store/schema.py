@@ -37,6 +37,7 @@ class UnknownModel(LookupError):
     pass
 
 
+DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024  # a site that does not say: the plugin's default
 SERVER_DEFAULT = object()  # the server fills the field in when a new record arrives
 
 
@@ -355,12 +356,18 @@ class Schema:
     def __init__(self, data: dict | None):
         data = data or {}
         self.category_model: str | None = data.get("category_model")
+        self.limits: dict = data.get("limits") or {}
         self.models: dict[str, ModelSchema] = {
             m["label"]: ModelSchema.from_json(m) for m in data.get("models", ())
         }
 
     def __bool__(self) -> bool:
         return bool(self.models)
+
+    @property
+    def max_file_bytes(self) -> int:
+        """The site's limit per file (FIELDSYNC["MAX_FILE_BYTES"]), checked offline."""
+        return int(self.limits.get("max_file_bytes") or DEFAULT_MAX_FILE_BYTES)
 
     def get(self, name: str) -> ModelSchema:
         """A model by label ("news.article") or by its bare name ("article")."""

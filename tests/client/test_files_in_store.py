@@ -1,0 +1,254 @@
+"""File content in the local store alone (no server, fast): attaching copies a file in
+under its hash once, checked offline (the site's size limit, an ImageField's image);
+downloads are checked before they count; what is missing is listed; sizes read as
+an editor types them. The end-to-end walk is test_files_end_to_end.py."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+
+FIND = "survey.find"
+BOWL = "e88d41a0-5a4b-4f43-9e2a-1c0d7b6a5e01"
+EXPEDITION = "1"
+LIMIT = 64 * 1024
+
+
+def _field(name: str, type_: str, **extra) -> dict:
+    return {"name": name, "type": type_, "verbose_name": name.replace("_", " "), **extra}
+
+
+SCHEMA = {
+    "protocol": 1,
+    "category_model": "survey.expedition",
+    "limits": {"max_file_bytes": LIMIT},
+    "models": [
+        {
+            "label": FIND,
+            "verbose_name": "find",
+            "verbose_name_plural": "finds",
+            "pk": {"name": "id", "type": "UUIDField"},
+            "category_path": "expedition",
+            "reference": False,
+            "writable": True,
+            "policy": "client",
+            "display_field": "title",
+            "fields": [
+                _field(
+                    "expedition",
+                    "ForeignKey",
+                    related_model="survey.expedition",
+                    related_pk_type="BigAutoField",
+                ),
+                _field("title", "CharField", max_length=200),
+                _field("document", "FileField", blank=True, max_length=100),
+                _field("photo", "FileField", field_class="ImageField", blank=True, max_length=100),
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def survey(local_store, monkeypatch):
+    """An account, a checked-out expedition and one find (no files yet); the content
+    folder emptied."""
+    import shutil
+
+    from django.db import transaction
+
+    from fieldsync_tui.store import files
+    from fieldsync_tui.store.models import Account, Category, Conflict, PendingChange, Record
+    from fieldsync_tui.store.schema import Schema
+
+    monkeypatch.setenv("FIELDSYNC_TOKEN", "a-token-for-tests")  # nothing here goes online
+    shutil.rmtree(files.folder(), ignore_errors=True)
+    with transaction.atomic():
+        for model in (Conflict, PendingChange, Record, Category, Account):
+            model.objects.all().delete()
+        Account.objects.create(
+            server_url="http://127.0.0.1:9", username="editor1", device_name="tent", schema=SCHEMA
+        )
+        Category.objects.create(key=EXPEDITION, name="Delta survey", checked_out=True)
+        values = {"expedition": 1, "title": "Glazed bowl", "document": "", "photo": ""}
+        Record.objects.create(
+            model=FIND, object_pk=BOWL, category_key=EXPEDITION, values=values,
+            base_version=3, base_values=values, title="Glazed bowl",
+        )  # fmt: skip
+    return Schema(SCHEMA)
+
+
+def png_bytes(size=(8, 8)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def stored(local_store) -> list[str]:
+    return sorted(p.name for p in (local_store / "files").iterdir())
+
+
+def test_attaching_copies_the_file_in_under_its_hash(survey, local_store, tmp_path):
+    from fieldsync_tui.store import files
+
+    original = tmp_path / "trench plan.pdf"
+    original.write_bytes(b"%PDF-1.4 a plan of the trench")
+
+    ref = files.attach(survey, "find", "document", original)
+
+    digest = hashlib.sha256(b"%PDF-1.4 a plan of the trench").hexdigest()
+    assert ref == {"name": "trench plan.pdf", "size": 29, "sha256": digest,
+                   "content_type": "application/pdf"}  # fmt: skip
+    assert stored(local_store) == [digest]  # no .part left behind
+    original.write_bytes(b"changed later")  # the attached copy does not follow
+    assert files.content_path(ref).read_bytes() == b"%PDF-1.4 a plan of the trench"
+    info = files.describe(ref)
+    assert (info.here, info.size_text, info.summary()) == (
+        True, "29 B", "trench plan.pdf (29 B, here)",
+    )  # fmt: skip
+
+
+def test_the_same_content_attached_twice_is_kept_once(survey, local_store, tmp_path):
+    from fieldsync_tui.store import files
+
+    (tmp_path / "a.txt").write_bytes(b"same")
+    (tmp_path / "b.txt").write_bytes(b"same")
+
+    first = files.attach(survey, "find", "document", tmp_path / "a.txt")
+    second = files.attach(survey, "find", "document", tmp_path / "b.txt")
+
+    assert first["sha256"] == second["sha256"] and (first["name"], second["name"]) == (
+        "a.txt", "b.txt",
+    )  # fmt: skip
+    assert stored(local_store) == [first["sha256"]]
+
+
+def test_a_file_over_the_sites_limit_is_refused_before_anything_is_copied(
+    survey, local_store, tmp_path
+):
+    from fieldsync_tui.store import files
+
+    big = tmp_path / "survey.mp4"
+    with open(big, "wb") as out:
+        out.truncate(LIMIT + 1)  # sparse: the size alone refuses it, nothing is read
+
+    with pytest.raises(files.AttachError) as refused:
+        files.attach(survey, "find", "document", big)
+
+    assert str(refused.value) == (
+        "document: survey.mp4 is 64 KB (65,537 bytes), over the site's limit of "
+        "64 KB (65,536 bytes) per file"
+    )
+    assert not (local_store / "files").exists() or stored(local_store) == []
+
+
+def test_an_image_field_takes_only_an_image(survey, tmp_path):
+    from fieldsync_tui.store import files
+
+    (tmp_path / "notes.jpg").write_text("not a picture at all")
+    (tmp_path / "bowl.png").write_bytes(png_bytes())
+
+    with pytest.raises(files.AttachError, match=r"^photo: notes.jpg is not an image"):
+        files.attach(survey, "find", "photo", tmp_path / "notes.jpg")
+    ref = files.attach(survey, "find", "photo", tmp_path / "bowl.png")
+
+    assert ref["content_type"] == "image/png" and files.has_content(ref)
+    # A plain FileField takes any file.
+    assert files.attach(survey, "find", "document", tmp_path / "notes.jpg")["size"] == 20
+
+
+@pytest.mark.parametrize(
+    "field, path, message",
+    [
+        ("title", "bowl.png", "title: not a file field (it is a CharField)"),
+        ("document", "nowhere.pdf", "document: cannot read {tmp}/nowhere.pdf: No such file"),
+        ("document", ".", "document: {tmp} is not a file"),
+    ],
+)
+def test_what_cannot_be_attached_is_refused_in_one_line(survey, tmp_path, field, path, message):
+    from fieldsync_tui.store import files
+
+    with pytest.raises(files.AttachError) as refused:
+        files.attach(survey, "find", field, tmp_path / path)
+
+    assert str(refused.value).startswith(message.format(tmp=tmp_path))
+
+
+def test_a_download_counts_only_once_its_hash_is_checked(survey, local_store):
+    from fieldsync_tui.store import files
+    from server_plugin.protocol.files import FileRef
+
+    content = b"a photo of the bowl" * 100
+    digest = hashlib.sha256(content).hexdigest()
+    ref = FileRef("museum/bowl.jpg", len(content), digest, "image/jpeg")
+    files.folder().mkdir(parents=True, exist_ok=True)
+    files.partial_path(ref.sha256).write_bytes(content[:500])
+    assert files.received_bytes(ref.sha256) == 500 and not files.has_content(ref)
+
+    files.partial_path(ref.sha256).write_bytes(b"x" * len(content))  # damaged on the way
+    with pytest.raises(files.ContentMismatch, match="is not the file the record names"):
+        files.accept_partial(ref)
+    assert files.received_bytes(ref.sha256) == 0  # dropped: the next try starts over
+
+    files.partial_path(ref.sha256).write_bytes(content)
+    assert files.accept_partial(ref).read_bytes() == content
+    assert files.has_content(ref.to_wire()) and stored(local_store) == [ref.sha256]
+
+
+def test_missing_lists_the_content_not_here_once_per_hash(survey, tmp_path):
+    from fieldsync_tui.store import files
+    from fieldsync_tui.store.models import Record
+
+    def ref(n: int, size: int) -> dict:
+        return {"name": f"p{n}.jpg", "size": size, "sha256": f"{n:064x}",
+                "content_type": "image/jpeg"}  # fmt: skip
+
+    (tmp_path / "here.txt").write_bytes(b"here")
+    here = files.attach(survey, "find", "document", tmp_path / "here.txt")
+    small, big = ref(1, 1000), ref(2, 5_000_000)
+    for n, (document, photo) in enumerate([(here, small), (small, big), ("", big)]):
+        Record.objects.create(
+            model=FIND, object_pk=f"00000000-0000-4000-8000-00000000000{n}",
+            category_key=EXPEDITION, title=f"find {n}", base_version=1,
+            values={"expedition": 1, "title": f"find {n}", "document": document, "photo": photo},
+        )  # fmt: skip
+
+    assert [r.to_wire() for r in files.missing(survey)] == [small, big]
+    assert [r.to_wire() for r in files.missing(survey, max_size=2 * 1024 * 1024)] == [small]
+    assert files.missing(survey, category_key="elsewhere") == []
+
+
+def test_a_copy_is_saved_where_the_editor_says(survey, tmp_path):
+    from fieldsync_tui.store import files
+
+    (tmp_path / "plan.pdf").write_bytes(b"plan")
+    ref = files.attach(survey, "find", "document", tmp_path / "plan.pdf")
+    out = tmp_path / "out"
+    out.mkdir()
+
+    assert files.save_copy(ref, out).read_bytes() == b"plan"
+    assert files.save_copy(ref, out / "renamed.pdf") == out / "renamed.pdf"
+    assert sorted(p.name for p in out.iterdir()) == ["plan.pdf", "renamed.pdf"]
+
+
+def test_the_download_limit_is_an_editor_setting(survey):
+    from fieldsync_tui.store import files
+
+    assert files.download_limit() == 2 * 1024 * 1024
+    files.set_download_limit(files.parse_size("5MB"))
+    assert files.download_limit() == 5 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    "text, size",
+    [("5MB", 5 * 1024**2), ("300 KB", 300 * 1024), ("2.5m", int(2.5 * 1024**2)),
+     ("1234", 1234), ("0", 0), ("1 GiB", 1024**3), ("7b", 7)],
+)  # fmt: skip
+def test_sizes_read_as_an_editor_types_them(local_store, text, size):
+    from fieldsync_tui.store.files import parse_size
+
+    assert parse_size(text) == size
