@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 
 from server_plugin.protocol import merge
+from server_plugin.protocol.files import size_text
 
 from .. import credentials
-from ..store import discard, edits, queries, set_aside
+from ..store import discard, edits, files, queries, set_aside
 from ..store.models import Account, Conflict, PendingChange, Record
 from ..store.schema import Schema, UnknownModel
 from ..sync import conflicts as conflict_resolution
@@ -116,15 +117,48 @@ def categories(args, folder: Path) -> int:
 
 def checkout(args, folder: Path) -> int:
     with progress_bar(not args.json) as progress:
-        category, warnings = _engine(args, progress).checkout(args.category)
+        engine = _engine(args, progress)
+        category, warnings = engine.checkout(args.category)
     count = Record.objects.filter(category_key=category.key).count()
+    fetched = engine.files_fetched.counts
     if args.json:
-        emit_json({"category": category.name, "records": count, "warnings": warnings})
+        emit_json({"category": category.name, "records": count, "warnings": warnings,
+                   "files": _files_json(fetched, engine.schema)})  # fmt: skip
     else:
         for warning in warnings:
             print(f"warning: {warning}")
         print(f"Checked out {category.name}: {count} records here.")
+        _print_files(fetched, engine.schema)
     return EXIT_OK
+
+
+def _files_json(moved, schema) -> dict:
+    """What a checkout or sync moved of file content, and what waits to be asked for."""
+    later = files.missing(schema)
+    return {
+        **{key: moved.get(key, 0) for key in
+           ("uploaded", "uploaded_bytes", "downloaded", "downloaded_bytes")},
+        "on_demand": len(later),
+        "on_demand_bytes": sum(ref.size for ref in later),
+        "download_limit": files.download_limit(),
+    }  # fmt: skip
+
+
+def _print_files(moved, schema) -> None:
+    said = []
+    if moved.get("uploaded"):
+        said.append(f"{moved['uploaded']} uploaded ({size_text(moved['uploaded_bytes'])})")
+    if moved.get("downloaded"):
+        said.append(f"{moved['downloaded']} downloaded ({size_text(moved['downloaded_bytes'])})")
+    later = files.missing(schema)
+    if later:
+        limit = size_text(files.download_limit())
+        said.append(
+            f"{len(later)} over your download limit of {limit} "
+            f"({size_text(sum(ref.size for ref in later))}) come with `fieldsync file`"
+        )
+    if said:
+        print("Files: " + "; ".join(said) + ".")
 
 
 def checkin(args, folder: Path) -> int:
@@ -139,7 +173,8 @@ def sync(args, folder: Path) -> int:
     could not be done (a category refused the push or was not pulled): a script
     must never read a sync that left work behind as a clean one."""
     with progress_bar(not args.json) as progress:
-        report = _engine(args, progress).sync()
+        engine = _engine(args, progress)
+        report = engine.sync()
     needs_you = _attention_code()
     status = EXIT_ATTENTION if report.problems or report.withdrawn else needs_you
     if args.json:
@@ -151,6 +186,7 @@ def sync(args, folder: Path) -> int:
                 "schema_changes": report.schema_changes,
                 "lost_edits": report.lost_edits,
                 "withdrawn": report.withdrawn,
+                "files": _files_json(report.files, engine.schema),
             }
         )
     else:
@@ -158,6 +194,7 @@ def sync(args, folder: Path) -> int:
         pushed = ", ".join(f"{n} {s}" for s, n in sorted(report.pushed.items())) or "nothing"
         pulled = ", ".join(f"{n} {s}" for s, n in sorted(report.pulled.items()) if n) or "nothing"
         print(f"Pushed: {pushed}. Pulled: {pulled}.")
+        _print_files(report.files, engine.schema)
         for problem in report.problems:
             print(f"problem: {problem}")
         for lost in report.lost_edits:
@@ -305,6 +342,7 @@ def records(args, folder: Path) -> int:
 def show(args, folder: Path) -> int:
     engine = _engine(args)
     record = edits.find_record(engine.schema, args.model, args.pk)
+    model = engine.schema.get(record.model)
     if args.json:
         emit_json(
             {
@@ -314,33 +352,58 @@ def show(args, folder: Path) -> int:
                 "version": record.base_version,
                 "values": record.values,
                 "state": _marks(record),
+                "files": {
+                    name: files.describe(ref).to_json()
+                    for name, ref in files.refs_in(model, record.values).items()
+                },
             }
         )
         return EXIT_OK
-    model = engine.schema.get(record.model)
     print(
         f"{model.verbose_name} {record.object_pk} · version {record.base_version} {_marks(record)}"
     )
     for field in model.fields:  # each value as the editor types it (--set takes it back)
-        print(f"{field.label:>16}: {field.show(record.values.get(field.name))}")
+        value = record.values.get(field.name)
+        info = files.describe(value) if files.is_file_field(field) else None
+        shown = info.summary() if info else field.show(value)
+        print(f"{field.label:>16}: {shown}")
     return EXIT_OK
 
 
 def _parsed_values(schema, model_name: str, assignments: list[str]) -> dict:
+    """--set FIELD=VALUE, each checked; a file field's @PATH is attached (copied into
+    the folder, store/files.py) once every other value has passed."""
     model = schema.get(model_name)
-    values, errors = {}, {}
+    values, errors, attaching = {}, {}, {}
     for assignment in assignments:
         name, sep, raw = assignment.partition("=")
         if not sep:
             raise edits.EditError(f"--set {assignment!r}: write it as FIELD=VALUE")
+        name = name.strip()
         try:
-            values[name.strip()] = model.field(name.strip()).parse(raw)
+            field = model.field(name)
+            if files.is_file_field(field) and raw.startswith("@"):
+                attaching[name] = raw[1:]
+                continue
+            values[name] = field.parse(raw)
         except ValueError as failure:
-            errors[name.strip()] = str(failure)
+            errors[name] = str(failure)
     if errors:
         name, message = next(iter(errors.items()))
         raise edits.EditError(f"{name}: {message}", errors)
+    for name, path in attaching.items():
+        values[name] = files.attach(schema, model.label, name, path)
     return values
+
+
+def _attached_or_forgotten(values: dict, change):
+    """Run `change`; if it refuses, the files just attached for it leave the folder
+    again (unless something else here refers to them): nothing changes on refusal."""
+    try:
+        return change()
+    except Exception:
+        files.forget([value for value in values.values() if files.ref_of(value)])
+        raise
 
 
 def edit(args, folder: Path) -> int:
@@ -348,9 +411,12 @@ def edit(args, folder: Path) -> int:
     schema = engine.schema
     if not args.set:
         raise edits.EditError("nothing to change: give --set FIELD=VALUE")
-    values = _parsed_values(schema, args.model, args.set)
     before = edits.find_record(schema, args.model, args.pk).values
-    record = edits.update_record(schema, args.model, args.pk, values, args.edit_kind or "")
+    values = _parsed_values(schema, args.model, args.set)
+    record = _attached_or_forgotten(
+        values,
+        lambda: edits.update_record(schema, args.model, args.pk, values, args.edit_kind or ""),
+    )
     changed = record.values != before  # update_record keeps values equal by value as they were
     if args.json:
         emit_json(
@@ -374,9 +440,11 @@ def edit(args, folder: Path) -> int:
 def new(args, folder: Path) -> int:
     engine = _engine(args)
     schema = engine.schema
-    values = _parsed_values(schema, args.model, args.set)
     category = engine.find_category(args.category).key if args.category else None
-    record = edits.create_record(schema, args.model, values, category)
+    values = _parsed_values(schema, args.model, args.set)
+    record = _attached_or_forgotten(
+        values, lambda: edits.create_record(schema, args.model, values, category)
+    )
     if args.json:
         emit_json({"model": record.model, "pk": record.object_pk, "values": record.values})
     else:
@@ -391,6 +459,50 @@ def delete(args, folder: Path) -> int:
         print("Deleted (it had never been synced, so there is nothing to tell the server).")
     else:
         print(f"Deleted {record}; queued for the next sync.")
+    return EXIT_OK
+
+
+def file(args, folder: Path) -> int:
+    """The content of a file field, written where the editor says (downloaded first,
+    with a progress bar in bytes, when it is not here)."""
+    account = Account.objects.first()
+    schema = Schema(account.schema if account else None)
+    record = edits.find_record(schema, args.model, args.pk)
+    field = schema.get(record.model).field(args.field)
+    if not files.is_file_field(field):
+        raise edits.EditError(f"{field.name}: not a file field (it is a {field.type})")
+    value = record.values.get(field.name)
+    info = files.describe(value)
+    if info is None:
+        raise edits.EditError(f"{edits.describe_records([record])} has no file in {field.name}")
+    target = args.output or Path.cwd()
+    downloaded = not info.here
+    if downloaded:
+        with progress_bar(not args.json) as progress:
+            _engine(args, progress).fetch_file(value)
+    written = files.save_copy(value, target)
+    if args.json:
+        emit_json({**files.describe(value).to_json(), "written": str(written),
+                   "downloaded": downloaded})  # fmt: skip
+    else:
+        print(f"Wrote {info.base_name} ({info.size_text}) to {written}.")
+    return EXIT_OK
+
+
+def config(args, folder: Path) -> int:
+    """This folder's settings: download-limit (the store's download_limit)."""
+    if Account.objects.first() is None:
+        raise NotLoggedIn("not logged in: run `fieldsync login URL --username NAME`")
+    if args.value is not None:
+        files.set_download_limit(files.parse_size(args.value))
+    limit = files.download_limit()
+    if args.json:
+        emit_json({"download-limit": limit})
+    elif args.value is not None:
+        print(f"download-limit = {size_text(limit)}: checkouts and syncs download files up "
+              "to that size by themselves; bigger ones come with `fieldsync file`.")  # fmt: skip
+    else:
+        print(f"download-limit = {size_text(limit)}")
     return EXIT_OK
 
 
@@ -460,7 +572,9 @@ def resolve(args, folder: Path) -> int:
         raise conflict_resolution.ResolveError(f"no open conflict {args.id}")
     edited = _parsed_values(schema, conflict.record.model, args.set) if args.set else None
     name = edits.describe_records([conflict.record])
-    record = conflict_resolution.resolve(schema, args.id, args.take, edited)
+    record = _attached_or_forgotten(
+        edited or {}, lambda: conflict_resolution.resolve(schema, args.id, args.take, edited)
+    )
     queued = record is not None and record.pending
     if args.json:
         emit_json(
@@ -491,6 +605,8 @@ COMMANDS = {
     "edit": edit,
     "new": new,
     "delete": delete,
+    "file": file,
+    "config": config,
     "conflicts": conflicts,
     "resolve": resolve,
     "rejected": rejected,

@@ -72,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
             action="append",
             default=[],
             metavar="FIELD=VALUE",
-            help="a field's new value (repeatable); lists are comma-separated",
+            help="a field's new value (repeatable); lists are comma-separated; a file "
+            "field takes @PATH (a file of this computer, copied in) or nothing (cleared)",
         )
 
     edit = command("edit", "change fields of a record (queued for the next sync)", json_output=True)
@@ -91,6 +92,31 @@ def build_parser() -> argparse.ArgumentParser:
     delete = command("delete", "delete a record (queued for the next sync)")
     delete.add_argument("model")
     delete.add_argument("pk")
+
+    file = command(
+        "file",
+        "write the content of a record's file field to a file (downloading it first if "
+        "it is not here) and print where",
+        json_output=True,
+    )
+    file.add_argument("model")
+    file.add_argument("pk")
+    file.add_argument("field", help="the file field, e.g. photo")
+    file.add_argument(
+        "-o", "--output", type=Path, metavar="PATH",
+        help="the file to write, or a folder (default: the file's name, in this folder)",
+    )  # fmt: skip
+
+    config = command(
+        "config", "show or change this folder's settings (without KEY: all of them)",
+        json_output=True,
+    )  # fmt: skip
+    config.add_argument(
+        "key", nargs="?", choices=["download-limit"], metavar="KEY",
+        help="download-limit: the biggest file a checkout or sync downloads by itself "
+        "(default 2MB; bigger ones come with `fieldsync file`)",
+    )  # fmt: skip
+    config.add_argument("value", nargs="?", metavar="VALUE", help="the new value, e.g. 5MB")
 
     command("conflicts", "list unresolved conflicts", json_output=True)
     resolve = command("resolve", "resolve a conflict", json_output=True)

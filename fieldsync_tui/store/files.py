@@ -31,7 +31,7 @@ from server_plugin.protocol import files as wire_files
 from server_plugin.protocol.files import CHUNK_BYTES, FileRef, FileRefError, size_text
 
 from .edits import EditError
-from .models import DEFAULT_DOWNLOAD_LIMIT, Account, Record
+from .models import DEFAULT_DOWNLOAD_LIMIT, Account, Conflict, PendingChange, Record
 from .schema import FieldSchema, ModelSchema, Schema
 
 FOLDER_NAME = "files"
@@ -341,6 +341,28 @@ def save_copy(value: Any, destination: str | Path) -> Path:
     return target
 
 
+def forget(values: list[Any]) -> list[str]:
+    """Remove the content of these file values that nothing in the store refers to
+    (no record, queued change or open conflict): what an edit refused after its
+    file was attached, or records that left the folder, leave behind. Returns the
+    hashes removed."""
+    removed = []
+    for ref in {r.sha256: r for r in map(ref_of, values) if r is not None}.values():
+        sha = ref.sha256
+        in_use = (
+            Record.objects.filter(values__icontains=sha).exists()
+            or Record.objects.filter(base_values__icontains=sha).exists()
+            or PendingChange.objects.filter(payload__icontains=sha).exists()
+            or Conflict.objects.filter(mine__icontains=sha, resolved_at__isnull=True).exists()
+            or Conflict.objects.filter(theirs__icontains=sha, resolved_at__isnull=True).exists()
+        )
+        path = _stored(sha)
+        if not in_use and path.is_file():
+            path.unlink()
+            removed.append(sha)
+    return removed
+
+
 # -- the editor's download limit -------------------------------------------------------
 
 
@@ -367,6 +389,6 @@ def parse_size(text: str) -> int:
     (1 KB = 1024 bytes)."""
     found = _SIZE.fullmatch(str(text))
     if found is None:
-        raise EditError(f"{text!r} is not a size such as 5MB, 300KB or 0")
+        raise EditError(f"not a size: {text!r} (write it as 5MB, 300KB or 0)")
     number, unit = found.groups()
     return int(float(number) * _SCALE[(unit or "").lower()[:1]])

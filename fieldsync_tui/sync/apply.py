@@ -19,6 +19,7 @@ from ..store.bulk import update_rows
 from ..store.models import Category, Conflict, PendingChange, Record
 from ..store.references import rewrite_references
 from ..store.schema import ModelSchema, Schema
+from .file_transfer import NEEDS_FILES
 from .schema_change import only_known
 
 _LOOKUP_CHUNK = 500
@@ -240,6 +241,9 @@ def apply_push_result(schema: Schema, entry: PendingChange, result: dict) -> str
         entry.errors = result.get("errors", {})
         entry.last_error = result.get("message") or "rejected by the server"
         entry.save(update_fields=["state", "errors", "last_error"])
+    elif status == NEEDS_FILES:  # stays queued and frozen: sent again once its files are up
+        entry.last_error = "its files did not reach the server yet; the next sync sends them"
+        entry.save(update_fields=["last_error"])
     elif status == wire.REVIEW:
         entry.state = PendingChange.REVIEW
         entry.last_error = result.get("message") or "waiting for a chief editor's review"

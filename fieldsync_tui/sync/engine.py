@@ -10,23 +10,24 @@ reference data, one transaction per page together with the cursor.
 from __future__ import annotations
 
 import os
-import signal
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
+from pathlib import Path
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from server_plugin.protocol import bundle_format
 
+from ..store import files
 from ..store.bulk import update_rows
 from ..store.models import Account, Category, Conflict, PendingChange, Record
 from ..store.schema import Schema
-from . import blockers, purge, schema_change
+from . import blockers, file_transfer, purge, schema_change
 from .apply import (
     apply_feed_page,
     apply_push_results,
@@ -34,6 +35,8 @@ from .apply import (
     freeze,
     lost_edits,
 )
+from .crash_points import CrashHook
+from .file_transfer import NEEDS_FILES
 from .transport import AuthFailed, Offline, Refused, Transport
 
 # Keeps a device's private bundle key: (server_url, username, device, signing_key).
@@ -61,6 +64,8 @@ class SyncReport:
     lost_edits: list[str] = field(default_factory=list)  # edits a policy decided against
     # Categories this folder may no longer hold, removed (unsynced edits set aside), in words.
     withdrawn: list[str] = field(default_factory=list)
+    # File content moved: uploaded, uploaded_bytes, downloaded, downloaded_bytes.
+    files: Counter = field(default_factory=Counter)
 
 
 @dataclass
@@ -124,8 +129,9 @@ class SyncEngine:
     def __init__(self, transport: Transport, progress: ProgressCallback | None = None):
         self.transport = transport
         self.progress = progress or (lambda p: None)
-        self._crash = _CrashHook.from_env()
+        self._crash = CrashHook.from_env()
         self.schema_changes: list[str] = []  # told by the last refresh_schema()
+        self.files_fetched = file_transfer.Transferred()  # by the last checkout's downloads
 
     # -- state -----------------------------------------------------------------
 
@@ -267,7 +273,8 @@ class SyncEngine:
         self.pull_reference()
         self.pull(category)
         Account.objects.update(last_sync_at=timezone.now())
-        return category, answer.get("warnings", [])
+        self.files_fetched = self.fetch_files()
+        return category, answer.get("warnings", []) + self.files_fetched.problems
 
     def checkin(self, name_or_key: str) -> Category:
         """Push, then release the category; refused (CheckinBlocked) while any of its
@@ -305,9 +312,69 @@ class SyncEngine:
                     report.withdrawn.append(self.purge_withdrawn(category, refused))
                 else:
                     report.problems.append(f"{category.name} was not pulled: {refused.detail}")
+        fetched = self.fetch_files()
+        report.files += fetched.counts
+        report.problems += fetched.problems
         self.refresh_categories()
         Account.objects.update(last_sync_at=timezone.now(), online=True)
         return report
+
+    # -- file content ------------------------------------------------------------
+
+    def fetch_files(self) -> file_transfer.Transferred:
+        """Download what records here refer to, each file up to the editor's download
+        limit (store/files.py); bigger ones wait for `fetch_file`."""
+        return file_transfer.fetch_missing(self.transport, self.schema, self._bytes("download"))
+
+    def fetch_file(self, value) -> Path:
+        """The content of a file value here, downloaded first if needed, whatever its
+        size (`fieldsync file`, the app's open and save). Progress in bytes."""
+        ref = files.ref_of(value)
+        if ref is None:
+            raise EngineError("there is no file there")
+        try:
+            return file_transfer.fetch(self.transport, ref, self._bytes("download"))
+        except Refused as refused:
+            raise EngineError(
+                f"the server does not give the content of {ref.base_name}: {refused.detail}"
+            ) from None
+        except files.ContentMismatch as mismatch:
+            raise EngineError(str(mismatch)) from None
+
+    def _bytes(self, phase: str) -> file_transfer.BytesProgress:
+        """The engine's progress callback, told in bytes (phase "upload" or "download")."""
+        return lambda done, total, what: self.progress(Progress(phase, what, done, total))
+
+    def _push_with_files(self, schema: Schema, ready: list, report) -> list[dict]:
+        """Each entry's answer, its files uploaded first (only those the server lacks).
+        A `needs_files` answer (an upload was cut, or the site lost a file) uploads
+        those and sends the same frozen change again, once; a file that cannot go
+        (not here and not there, refused by the server) rejects its change here,
+        naming the field, without sending it."""
+        results: dict[int, dict] = {}
+        sending = self._upload_files_of(schema, ready, results, report)
+        for attempt in range(2):
+            if not sending:
+                break
+            answers = self.transport.push([entry.payload for entry in sending])
+            for entry, answer in zip(sending, answers, strict=True):
+                results[entry.pk] = answer
+            sending = [e for e in sending if results[e.pk].get("status") == NEEDS_FILES]
+            if sending and attempt == 0:
+                wanted = {sha for e in sending for sha in results[e.pk].get("files") or ()}
+                sending = self._upload_files_of(schema, sending, results, report, wanted)
+        return [results[entry.pk] for entry in ready]
+
+    def _upload_files_of(self, schema, entries, results, report, only=None) -> list:
+        done, cannot = file_transfer.upload_for_changes(
+            self.transport, schema, entries, self._bytes("upload"), only
+        )
+        if report is not None:
+            report.files += done.counts
+        for entry in entries:
+            if entry.pk in cannot:
+                results[entry.pk] = file_transfer.refused_here(cannot[entry.pk])
+        return [entry for entry in entries if entry.pk not in cannot]
 
     def purge_withdrawn(self, category: Category, refused: Refused) -> str:
         """The category's grant was withdrawn (or the category is gone): its records leave
@@ -427,17 +494,20 @@ class SyncEngine:
         schema = self.schema
         statuses: Counter = Counter()
         blocked: set = set()
+        waiting: set[int] = set()  # records whose change still waits for its files
         total = PendingChange.objects.filter(state=PendingChange.QUEUED).count()
         done = 0
         while True:
-            entries = next_round(blocked)
+            entries = next_round(blocked, waiting)
             if not entries:
                 break
             for key, group in groupby(entries, key=lambda e: e.record.category_key):
                 group = list(group)
                 for start in range(0, len(group), PUSH_BATCH):
                     batch = group[start : start + PUSH_BATCH]
-                    sent = self._push_batch(schema, batch, statuses, blocked, key, report)
+                    sent = self._push_batch(
+                        schema, batch, statuses, blocked, key, report, waiting
+                    )
                     done += sent
                     self.progress(Progress("push", "queued changes", done, max(total, done)))
         return statuses
@@ -462,7 +532,7 @@ class SyncEngine:
                         decided[result] += 1
         return decided
 
-    def _push_batch(self, schema, batch, statuses, blocked, key, report) -> int:
+    def _push_batch(self, schema, batch, statuses, blocked, key, report, waiting) -> int:
         with transaction.atomic():
             ready = []
             for entry in batch:
@@ -481,7 +551,7 @@ class SyncEngine:
             return 0
         self._crash.reached("push-frozen")
         try:
-            results = self.transport.push([entry.payload for entry in ready])
+            results = self._push_with_files(schema, ready, report)
         except Offline as error:
             PendingChange.objects.filter(pk__in=[e.pk for e in ready]).update(last_error=str(error))
             raise
@@ -491,6 +561,13 @@ class SyncEngine:
         self._crash.reached("push-answered")
         if report is not None:
             report.lost_edits += lost_edits(ready, results)
+        for entry, result in zip(ready, results, strict=True):
+            if result.get("status") == NEEDS_FILES:  # stays queued, frozen: the next sync
+                waiting.add(entry.record_id)
+                if report is not None:
+                    report.problems.append(
+                        f"{entry.record}: its files did not reach the server; sync again"
+                    )
         with transaction.atomic():
             statuses.update(apply_push_results(schema, ready, results))
         return len(ready)
@@ -599,8 +676,11 @@ def models_to_pull_again(old: dict, new: dict, cursors: dict[str, int]) -> dict:
     return {**new, PULL_AGAIN: {feed: models for feed, models in kept.items() if models}}
 
 
-def next_round(blocked: frozenset | set = frozenset()) -> list[PendingChange]:
-    """What one push round sends: each record's oldest queued change, by category.
+def next_round(
+    blocked: frozenset | set = frozenset(), waiting: frozenset | set = frozenset()
+) -> list[PendingChange]:
+    """What one push round sends: each record's oldest queued change, by category,
+    leaving out `blocked` categories and `waiting` records (ids).
 
     A later change of the same record is based on the answer to the earlier
     one, so it waits for the next round (or the next bundle, offline).
@@ -612,7 +692,7 @@ def next_round(blocked: frozenset | set = frozenset()) -> list[PendingChange]:
     )
     first: dict[int, PendingChange] = {}
     for entry in queued:
-        if entry.record.category_key not in blocked:
+        if entry.record.category_key not in blocked and entry.record_id not in waiting:
             first.setdefault(entry.record_id, entry)
     return sorted(first.values(), key=lambda e: (e.record.category_key or "", e.id))
 
@@ -632,27 +712,3 @@ def _relaxed_durability():
     finally:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous=FULL")
-
-
-class _CrashHook:
-    """Test hook: ``FIELDSYNC_CRASH_AT=point:N`` kills the process (SIGKILL) the
-    N-th time `point` is reached, to prove that a crash at that moment loses
-    nothing. Unset in normal use."""
-
-    def __init__(self, point: str | None, count: int):
-        self.point, self.count = point, count
-
-    @classmethod
-    def from_env(cls) -> _CrashHook:
-        spec = os.environ.get("FIELDSYNC_CRASH_AT", "")
-        if ":" not in spec:
-            return cls(None, 0)
-        point, count = spec.split(":", 1)
-        return cls(point, int(count))
-
-    def reached(self, point: str) -> None:
-        if point != self.point:
-            return
-        self.count -= 1
-        if self.count <= 0:
-            os.kill(os.getpid(), signal.SIGKILL)

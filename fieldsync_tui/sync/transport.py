@@ -16,8 +16,11 @@ take them there either. https verifies the site's certificate (requests does;
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +29,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from server_plugin.protocol import wire
+from server_plugin.protocol.files import CHUNK_BYTES, FileRef
+
+from .crash_points import CrashHook
 
 _RETRY_STATUS = (500, 502, 503, 504)
 
@@ -146,6 +152,7 @@ class Transport:
         self.session.mount("http://", _PlainHttpGuard(insecure_http, max_retries=retry))
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
         self.session.headers["User-Agent"] = "fieldsync-client"
+        self._crash = CrashHook.from_env()
 
     @classmethod
     def for_account(cls, account, token: str | None = None, **options) -> Transport:
@@ -243,16 +250,128 @@ class Transport:
     def reviews(self, change_ids: list[str]) -> dict:
         return self.request("POST", "reviews", {"ids": change_ids})["outcomes"]
 
+    # -- file content (docs/files.md): by hash, streamed, resumable ------------
+
+    def upload_file(
+        self, ref: FileRef, path: Path, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Send the content at `path` for `ref`, from the byte the server has received
+        (a cut upload resumes there), CHUNK_BYTES per request, never the whole file
+        in memory. Returns the bytes sent: 0 when the site already held the content.
+        A 413 (over the limit) or 400 content_mismatch is Refused."""
+        state = self.offer_upload(ref)
+        sent = misplaced = 0
+        with open(path, "rb") as reading:
+            while not state.get("complete"):
+                offset = int(state.get("received", 0))
+                if not 0 <= offset < ref.size:
+                    raise TransportError(
+                        f"the server asks for byte {offset} of {ref.base_name} ({ref.size} bytes)"
+                    )
+                reading.seek(offset)
+                chunk = reading.read(CHUNK_BYTES)
+                try:
+                    state = self.request(
+                        "PUT", f"files/uploads/{ref.sha256}", params={"offset": offset},
+                        data=chunk, content_type="application/octet-stream",
+                    )  # fmt: skip
+                except Refused as refused:
+                    misplaced += 1
+                    if refused.code != "wrong_offset" or misplaced > self.retries:
+                        raise
+                    state = {"received": refused.body.get("received", 0), "complete": False}
+                    continue
+                sent += len(chunk)
+                self._crash.reached("upload-chunk")
+                if progress is not None:
+                    progress(len(chunk))
+        return sent
+
+    def offer_upload(self, ref: FileRef) -> dict:
+        """Start (or find) the upload of `ref`: {"received", "complete"}; complete at
+        once when the site holds that content already (no byte travels)."""
+        offer = {"sha256": ref.sha256, "size": ref.size, "content_type": ref.content_type,
+                 "name": ref.base_name}  # fmt: skip
+        return self.request("POST", "files/uploads", offer)
+
+    def upload_state(self, sha256: str) -> dict:
+        """How far an upload got: {"sha256", "size", "received", "complete"}."""
+        return self.request("GET", f"files/uploads/{sha256}")
+
+    def download_file(
+        self, sha256: str, partial: Path, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Append the content of `sha256` to `partial` from its size (``Range: bytes=N-``),
+        so a cut download resumes; the caller checks the hash. Streamed and flushed per
+        chunk. A body cut off is asked again from where it stopped. Returns the bytes
+        received. 404 (not there, or not yours to see) is Refused."""
+        received = attempt = 0
+        while True:
+            try:
+                received += self._download_from(sha256, partial, progress)
+                return received
+            except (requests.exceptions.ChunkedEncodingError, _Truncated) as error:
+                attempt += 1
+                if attempt > self.retries:
+                    raise Offline(f"the download keeps breaking off: {_reason(error)}") from None
+                time.sleep(self.backoff * (2 ** (attempt - 1)))
+
+    def _download_from(self, sha256: str, partial: Path, progress) -> int:
+        start = partial.stat().st_size if partial.is_file() else 0
+        headers = self._auth_headers()
+        if start:
+            headers["Range"] = f"bytes={start}-"
+        try:
+            response = self.session.get(
+                self.base + f"files/{sha256}", headers=headers, stream=True,
+                timeout=(3.05, self.timeout),
+            )  # fmt: skip
+        except requests.exceptions.SSLError as error:
+            raise _certificate_rejected(self.base, error) from None
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise Offline(f"cannot reach {self.base}: {_reason(error)}") from None
+        with response:
+            if response.status_code == 416:
+                return 0  # the .part holds it all already (or more: the hash will tell)
+            if response.status_code not in (200, 206):
+                self._raise_for(response, _json_of(response, self.base))
+            resumed = response.status_code == 206 and _range_start(response) == start
+            received = 0
+            with open(partial, "ab" if resumed else "wb") as writing:
+                try:
+                    for chunk in response.iter_content(CHUNK_BYTES):
+                        writing.write(chunk)
+                        writing.flush()  # what arrived stays, whatever happens next
+                        received += len(chunk)
+                        self._crash.reached("download-chunk")
+                        if progress is not None:
+                            progress(len(chunk))
+                finally:
+                    os.fsync(writing.fileno())
+            return received
+
     # -- plumbing ------------------------------------------------------------
 
+    def _auth_headers(self) -> dict:
+        if not self.token:
+            raise AuthFailed("not logged in: run `fieldsync login URL --username NAME`")
+        return {"Authorization": f"Bearer {self.token}"}
+
     def request(
-        self, method: str, path: str, body: Any = None, *, params=None, auth: bool = True
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params=None,
+        auth: bool = True,
+        data: bytes | None = None,
+        content_type: str | None = None,
     ) -> Any:
-        headers = {}
-        if auth:
-            if not self.token:
-                raise AuthFailed("not logged in: run `fieldsync login URL --username NAME`")
-            headers["Authorization"] = f"Bearer {self.token}"
+        """JSON `body` (or raw `data` of `content_type`) -> the JSON answer."""
+        headers = self._auth_headers() if auth else {}
+        if content_type:
+            headers["Content-Type"] = content_type
         attempt = 0
         while True:
             try:
@@ -260,11 +379,12 @@ class Transport:
                     method,
                     self.base + path,
                     json=body,
+                    data=data,
                     params=params,
                     headers=headers,
                     timeout=(3.05, self.timeout),
                 )
-                data = _json_of(response, self.base)
+                answer = _json_of(response, self.base)
                 break
             except requests.exceptions.SSLError as error:
                 raise _certificate_rejected(self.base, error) from None
@@ -278,17 +398,29 @@ class Transport:
                         f"the server's answers keep breaking off: {_reason(error)}"
                     ) from None
                 time.sleep(self.backoff * (2 ** (attempt - 1)))
+        self._raise_for(response, answer)
+        return answer
+
+    @staticmethod
+    def _raise_for(response: requests.Response, answer: Any) -> None:
+        """The error an answer's status means, if any."""
+        answer = answer if isinstance(answer, dict) else {}
         if response.status_code == 401:
-            raise AuthFailed(data.get("detail", "not authorised"), data.get("error", ""))
+            raise AuthFailed(answer.get("detail", "not authorised"), answer.get("error", ""))
         if response.status_code in _RETRY_STATUS:
             raise Offline(f"the server keeps failing ({response.status_code}); try again later")
         if response.status_code >= 400:
-            raise Refused(response.status_code, data if isinstance(data, dict) else {})
-        return data
+            raise Refused(response.status_code, answer)
 
 
 class _Truncated(Exception):
     pass
+
+
+def _range_start(response: requests.Response) -> int | None:
+    """The first byte of a 206 answer (``Content-Range: bytes N-M/SIZE``)."""
+    found = re.match(r"\s*bytes\s+(\d+)-", response.headers.get("Content-Range", ""))
+    return int(found.group(1)) if found else None
 
 
 def _json_of(response: requests.Response, base: str) -> Any:

@@ -105,3 +105,17 @@ def editor1(central, tmp_path, keyring_home) -> Editor:
 @pytest.fixture
 def editor2(central, tmp_path, keyring_home) -> Editor:
     return make_editor("editor2", tmp_path, keyring_home, central)
+
+
+@pytest.fixture
+def cli_here(local_store, capsys):
+    """Run one command line in this process, on the local store: (exit, stdout, stderr)."""
+    from fieldsync_tui import cli
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = cli.main(["--data-dir", str(local_store), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -89,7 +89,8 @@ def png_bytes(size=(8, 8)) -> bytes:
 
 
 def stored(local_store) -> list[str]:
-    return sorted(p.name for p in (local_store / "files").iterdir())
+    folder = local_store / "files"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
 def test_attaching_copies_the_file_in_under_its_hash(survey, local_store, tmp_path):
@@ -143,7 +144,7 @@ def test_a_file_over_the_sites_limit_is_refused_before_anything_is_copied(
         "document: survey.mp4 is 64 KB (65,537 bytes), over the site's limit of "
         "64 KB (65,536 bytes) per file"
     )
-    assert not (local_store / "files").exists() or stored(local_store) == []
+    assert stored(local_store) == []
 
 
 def test_an_image_field_takes_only_an_image(survey, tmp_path):
@@ -252,3 +253,122 @@ def test_sizes_read_as_an_editor_types_them(local_store, text, size):
     from fieldsync_tui.store.files import parse_size
 
     assert parse_size(text) == size
+
+
+# -- the command line, offline ---------------------------------------------------------
+
+
+def bowl():
+    from fieldsync_tui.store.models import Record
+
+    return Record.objects.get(model=FIND, object_pk=BOWL)
+
+
+def test_edit_attaches_a_file_with_at_path_and_show_tells_it_is_here(survey, cli_here, tmp_path):
+    (tmp_path / "bowl.png").write_bytes(png_bytes())
+
+    code, out, err = cli_here("edit", "find", BOWL, "--set", f"photo=@{tmp_path / 'bowl.png'}")
+
+    assert (code, err) == (0, "") and "queued for the next sync" in out
+    photo = bowl().values["photo"]
+    assert photo["name"] == "bowl.png" and photo["content_type"] == "image/png"
+    assert bowl().pending
+    code, out, _ = cli_here("show", "find", BOWL)
+    assert f"Photo: bowl.png ({photo['size']} B, here)" in out
+    assert "Document: \n" in out  # no file: nothing, as --set takes it
+
+
+def test_new_attaches_and_an_empty_value_clears(survey, cli_here, tmp_path):
+    import json
+
+    (tmp_path / "plan.pdf").write_bytes(b"%PDF plan")
+
+    code, out, err = cli_here(
+        "new", "find", "--category", EXPEDITION, "--set", "title=Lid",
+        "--set", f"document=@{tmp_path / 'plan.pdf'}", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    created = json.loads(out)
+    assert created["values"]["document"]["name"] == "plan.pdf"
+
+    code, out, err = cli_here("edit", "find", created["pk"], "--set", "document=")
+    assert code == 0, err
+    code, out, _ = cli_here("show", "find", created["pk"], "--json")
+    assert json.loads(out)["values"]["document"] == "" and json.loads(out)["files"] == {}
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("document=plan.pdf", "fieldsync: document: attach a file with @PATH"),
+        ("document=@{tmp}/nowhere.pdf", "fieldsync: document: cannot read {tmp}/nowhere.pdf"),
+        ("photo=@{tmp}/notes.jpg", "fieldsync: photo: notes.jpg is not an image"),
+    ],
+)
+def test_a_file_that_cannot_be_attached_is_refused_in_one_line_and_nothing_is_queued(
+    survey, cli_here, tmp_path, value, message
+):
+    (tmp_path / "notes.jpg").write_text("words")
+
+    code, out, err = cli_here("edit", "find", BOWL, "--set", value.format(tmp=tmp_path))
+
+    assert code == 1 and err.startswith(message.format(tmp=tmp_path)) and err.count("\n") == 1
+    assert not bowl().pending and bowl().values["photo"] == ""
+
+
+def test_an_edit_refused_after_its_file_was_copied_in_leaves_no_copy(
+    survey, cli_here, local_store, tmp_path
+):
+    from fieldsync_tui.store.models import Record
+
+    (tmp_path / "plan.pdf").write_bytes(b"%PDF plan")
+    (tmp_path / "kept.pdf").write_bytes(b"%PDF kept")
+    cli_here("edit", "find", BOWL, "--set", f"document=@{tmp_path / 'kept.pdf'}")
+    kept = bowl().values["document"]["sha256"]
+    Record.objects.filter(pk=bowl().pk).update(conflicted=True)
+
+    for name in ("plan.pdf", "kept.pdf"):
+        code, _, err = cli_here("edit", "find", BOWL, "--set", f"document=@{tmp_path / name}")
+        assert code == 1 and "has an unresolved conflict" in err
+
+    assert stored(local_store) == [kept]  # the one the record holds stays
+
+
+def test_a_file_over_the_limit_is_refused_offline_naming_file_size_and_limit(
+    survey, cli_here, tmp_path
+):
+    big = tmp_path / "dig.mov"
+    with open(big, "wb") as out:
+        out.truncate(3 * LIMIT)
+
+    code, _, err = cli_here("edit", "find", BOWL, "--set", f"document=@{big}")
+
+    assert code == 1
+    assert err == (
+        "fieldsync: document: dig.mov is 192 KB (196,608 bytes), over the site's limit of "
+        "64 KB (65,536 bytes) per file\n"
+    )
+
+
+def test_file_writes_the_content_where_asked_and_says_where(survey, cli_here, tmp_path):
+    (tmp_path / "plan.pdf").write_bytes(b"%PDF plan")
+    cli_here("edit", "find", BOWL, "--set", f"document=@{tmp_path / 'plan.pdf'}")
+
+    code, out, err = cli_here("file", "find", BOWL, "document", "-o", str(tmp_path / "copy.pdf"))
+
+    assert (code, err) == (0, "")
+    assert out == f"Wrote plan.pdf (9 B) to {tmp_path / 'copy.pdf'}.\n"
+    assert (tmp_path / "copy.pdf").read_bytes() == b"%PDF plan"
+    code, _, err = cli_here("file", "find", BOWL, "photo")
+    assert code == 1 and err == "fieldsync: find “Glazed bowl” has no file in photo\n"
+
+
+def test_config_sets_the_download_limit(survey, cli_here):
+    assert cli_here("config") == (0, "download-limit = 2.0 MB\n", "")
+
+    code, out, _ = cli_here("config", "download-limit", "5MB")
+
+    assert code == 0 and out.startswith("download-limit = 5.0 MB: checkouts and syncs")
+    assert cli_here("config", "download-limit", "lots")[2] == (
+        "fieldsync: not a size: 'lots' (write it as 5MB, 300KB or 0)\n"
+    )
