@@ -153,9 +153,11 @@ def _print_files(moved, schema) -> None:
     later = files.missing(schema)
     if later:
         limit = size_text(files.download_limit())
+        many = len(later) != 1
         said.append(
-            f"{len(later)} over your download limit of {limit} "
-            f"({size_text(sum(ref.size for ref in later))}) come with `fieldsync file`"
+            f"{len(later)} file{'s' if many else ''} over your download limit of {limit} "
+            f"({size_text(sum(ref.size for ref in later))}) "
+            f"come{'' if many else 's'} with `fieldsync file`"
         )
     if said:
         print("Files: " + "; ".join(said) + ".")
