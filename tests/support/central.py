@@ -100,6 +100,9 @@ class CentralSite:
             source = self.template.folder / name
             if source.exists():
                 shutil.copy(source, self.folder / name)
+        media = self.template.folder / "media"  # the files the seed saved (photos' images)
+        if media.is_dir():
+            shutil.copytree(media, self.folder / "media")
         if self.template.backend == "postgres":
             self.pg_name = f"fieldsync_site_{os.getpid()}_{uuid.uuid4().hex[:8]}"
             _pg_execute(f'CREATE DATABASE "{self.pg_name}" TEMPLATE "{self.template.pg_name}"')
