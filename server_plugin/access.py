@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from . import login_throttle
 from .checkouts import release_devices
 from .conf import setting
 from .errors import ApiError, forbidden
-from .models import CategoryGrant, Device, hash_token
+from .models import CategoryGrant, Device, StoredFile, hash_token
 from .registry import SyncedModel, get_registry
 
 # The Django permission a sync action needs, per operation.
@@ -128,3 +128,44 @@ def model_permission_refusal(user, synced: SyncedModel, action: str) -> str | No
     if has_model_permission(user, synced, action):
         return None
     return f"You may not {action} {synced.model._meta.verbose_name_plural} ({synced.label})."
+
+
+def may_attach_files(user) -> bool:
+    """Whether the user may write some synced model that has a file field: who
+    may not has nothing to upload."""
+    for synced in get_registry().models.values():
+        if synced.writable and any(isinstance(f, models.FileField) for f in synced.fields):
+            if has_model_permission(user, synced, "create") or has_model_permission(
+                user, synced, "update"
+            ):
+                return True
+    return False
+
+
+def file_visible_to(user, digest: str):
+    """(storage, StoredFile) of a content the user may see, or None: some record
+    they may view (the model's view permission, and a grant to its category)
+    has a file field that refers to it. Nothing else tells a user a content exists."""
+    from .stored_files import storage_identity
+
+    rows = list(StoredFile.objects.filter(sha256=digest))
+    if not rows:
+        return None
+    granted = granted_category_keys(user)
+    for synced in get_registry().models.values():
+        if not has_model_permission(user, synced, "view"):
+            continue
+        for field in synced.fields:
+            if not isinstance(field, models.FileField):
+                continue
+            identity = storage_identity(field.storage)
+            by_name = {row.name: row for row in rows if row.storage == identity}
+            if not by_name:
+                continue
+            records = synced.model._default_manager.filter(**{f"{field.name}__in": list(by_name)})
+            if not synced.is_reference and granted is not None:
+                records = records.filter(**{f"{synced.category_path}__in": list(granted)})
+            name = records.values_list(field.name, flat=True).first()
+            if name is not None:
+                return field.storage, by_name[name]
+    return None

@@ -29,7 +29,8 @@ def check_fieldsync_settings(app_configs, **kwargs):
             )
         )
     positive = ("CHECKOUT_LEASE_SECONDS", "MAX_BODY_BYTES", "PULL_LIMIT", "MAX_PULL_LIMIT",
-                "MAX_BUNDLE_BYTES", "TOKEN_IDLE_SECONDS", "TOKEN_MAX_AGE_SECONDS",
+                "MAX_BUNDLE_BYTES", "MAX_FILE_BYTES", "TOKEN_IDLE_SECONDS",
+                "TOKEN_MAX_AGE_SECONDS",
                 "LOGIN_FAILURES_PER_USERNAME", "LOGIN_FAILURES_PER_ADDRESS",
                 "LOGIN_FAILURE_WINDOW_SECONDS", "LOGIN_CONCURRENT_CHECKS")  # fmt: skip
     for name in positive:

@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     # Records per page of the change feed: the default and the most a client may ask.
     "PULL_LIMIT": 500,
     "MAX_PULL_LIMIT": 5000,
+    # Largest file content a file field takes (FileField, ImageField), in bytes: an
+    # upload over it answers 413, a push naming it is rejected (docs/files.md).
+    "MAX_FILE_BYTES": 50 * 1024 * 1024,
     # Largest bundle file (docs/bundles.md) the site reads, in bytes once decompressed.
     "MAX_BUNDLE_BYTES": 256 * 1024 * 1024,
     # When True a user needs a CategoryGrant (directly or through a group) to see a

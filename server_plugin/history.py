@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from . import stored_files
 from .models import RecordVersion, TrackedRow
 from .registry import SyncedModel
 from .tracking import acting_as, collect_writes
@@ -86,7 +87,7 @@ def restore(kept: RecordVersion, user) -> models.Model:
     synced = get_registry().for_model(kept.content_type.model_class())
     if synced is None:
         raise RestoreError(f"{kept.content_type} is no longer synced")
-    with transaction.atomic():
+    with stored_files.removed_on_failure(), transaction.atomic():
         instance = (
             synced.model._default_manager.select_for_update().filter(pk=kept.object_pk).first()
         )
@@ -94,10 +95,12 @@ def restore(kept: RecordVersion, user) -> models.Model:
             instance = synced.model(pk=synced.model._meta.pk.to_python(kept.object_pk))
         else:
             keep_version(synced, instance, f"replaced by restoring version {kept.version}")
-        try:
+        try:  # its files too: their content is kept while a version names it
             m2m = assign_values(synced, instance, kept.values)
         except FieldErrors as error:
             raise RestoreError(str(error)) from None
+        except stored_files.NeedsFiles:
+            raise RestoreError("the site no longer holds a file of this version") from None
         instance.full_clean()
         with acting_as(user), collect_writes():
             instance.save()

@@ -8,6 +8,8 @@
 - `Device`, `CategoryGrant`, `Checkout`: who may sync what, from where.
 - `ChangeReceipt`: the recorded answer to every pushed change, so a retried
   push applies nothing twice.
+- `StoredFile`, `FileUpload`: file content by hash, as the sites' storages hold
+  it and as devices upload it (docs/files.md).
 """
 
 from __future__ import annotations
@@ -317,3 +319,64 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:18]}… at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class StoredFile(models.Model):
+    """A file a synced field's storage holds, known by its content (stored_files.py).
+
+    Keyed by storage and name: the feed reads a file field's reference here
+    instead of hashing the file again, whoever wrote it (a push, the admin,
+    the site's own code). A push stores each content once per storage and
+    reuses the name for every record that attaches it.
+    """
+
+    # The storage's identity: its class and where it keeps files (stored_files.py).
+    storage = models.CharField(max_length=255)
+    name = models.CharField(max_length=1024)  # as FieldFile.name
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=255)
+    # Whether Pillow opens it; None until an ImageField needed to know.
+    image = models.BooleanField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["storage", "name"], name="fieldsync_stored_file")
+        ]
+        indexes = [models.Index(fields=["sha256", "storage"], name="fieldsync_file_content")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sha256[:12]}…)"
+
+
+class FileUpload(models.Model):
+    """A device's upload of one content, chunk by chunk (uploads.py).
+
+    The chunks are objects in the default storage (``fieldsync-uploads/``), so
+    any app server takes the next one; `received` is where the next begins.
+    It equals `size` only once the content's sha256 was checked.
+    """
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="uploads")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=255)
+    name = models.CharField(max_length=1000, blank=True)  # the file's own name, as sent
+    received = models.PositiveBigIntegerField(default=0)
+    # [storage name, bytes] of each chunk, in order.
+    chunks = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "sha256"], name="fieldsync_upload")
+        ]
+        indexes = [models.Index(fields=["sha256"], name="fieldsync_upload_content")]
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]}… {self.received}/{self.size} from {self.device}"
+
+    @property
+    def complete(self) -> bool:
+        return self.received == self.size

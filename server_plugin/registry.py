@@ -123,7 +123,7 @@ class SyncedModel:
         """
         instances = list(instances)
         writers = [(f.name, _wire_writer(f, self.types[f.name])) for f in self.fields
-                   if not f.many_to_many]  # fmt: skip
+                   if not f.many_to_many and not isinstance(f, models.FileField)]  # fmt: skip
         data = [
             {
                 "model": self.label,
@@ -138,6 +138,8 @@ class SyncedModel:
                 write = self.types[field.name].to_wire
                 for item, obj in zip(data, instances, strict=True):
                     item["fields"][field.name] = write(keys.get(obj.pk, []))
+            elif isinstance(field, models.FileField):
+                _write_references(field, self.types[field.name], data, instances)
         return data
 
     def wire_pk(self, pk):
@@ -189,6 +191,17 @@ def _wire_writer(field: models.Field, field_type: field_table.FieldType):
         return write_naive
     write = field_type.to_wire
     return lambda obj: write(value_of(obj))
+
+
+def _write_references(field: models.FileField, field_type, data: list, instances: list) -> None:
+    """A file field's value is the reference of its content (stored_files.py), read
+    for all instances at once; "" for no file, or one its storage does not have."""
+    from .stored_files import references  # it reads the registry to find storages
+
+    names = [field.value_from_object(obj).name or "" for obj in instances]
+    refs = references(field, names)
+    for item, name in zip(data, names, strict=True):
+        item["fields"][field.name] = field_type.to_wire(refs.get(name, ""))
 
 
 def _m2m_keys(field: models.ManyToManyField, pks: list) -> dict:

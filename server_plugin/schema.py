@@ -19,6 +19,7 @@ from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext
 
 from .access import has_model_permission, permitted_actions
+from .conf import setting
 from .protocol import wire
 from .registry import SyncedModel, field_type_of, get_registry, key_field
 
@@ -105,7 +106,7 @@ def describe_field(model: type[models.Model], field: models.Field) -> dict:
         "help_text": str(field.help_text or ""),
         "null": bool(field.null),
         "blank": bool(field.blank),
-        "editable": bool(getattr(field, "editable", True)) and field_type.kind != "file",
+        "editable": bool(getattr(field, "editable", True)),
     }
     # Only what the site added: the client's Django adds each type's own checks
     # (max_length, decimal places, email, URL, slug...) and messages itself.
@@ -232,6 +233,8 @@ def describe(user) -> dict:
     return {
         "protocol": wire.PROTOCOL_VERSION,
         "category_model": category_model._meta.label_lower if category_model else None,
+        # What a client checks offline before anything travels (docs/files.md).
+        "limits": {"max_file_bytes": setting("MAX_FILE_BYTES")},
         "models": [
             describe_model(synced, user)
             for synced in registry.models.values()

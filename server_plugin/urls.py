@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from .api import bundles, views
+from .api import bundles, files, views
 
 app_name = "fieldsync"
 
@@ -19,5 +19,8 @@ urlpatterns = [
     path("v1/reference/changes", views.reference_changes, name="reference-changes"),
     path("v1/push", views.push_changes, name="push"),
     path("v1/reviews", views.review_outcomes, name="reviews"),
+    path("v1/files/uploads", files.start_upload, name="file-uploads"),
+    re_path(r"^v1/files/uploads/(?P<sha256>[0-9a-f]{64})$", files.upload, name="file-upload"),
+    re_path(r"^v1/files/(?P<sha256>[0-9a-f]{64})$", files.download, name="file"),
     re_path(r"^(?P<rest>.*)$", views.unknown_endpoint),
 ]

@@ -13,7 +13,8 @@ import re
 from functools import wraps
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from ..access import authenticate
@@ -66,7 +67,7 @@ def endpoint(*methods: str, auth: bool = True):
                     },
                     500,
                 )
-            if isinstance(answer, HttpResponse):
+            if isinstance(answer, HttpResponseBase):  # a file, streamed
                 return answer
             status, body = answer if isinstance(answer, tuple) else (200, answer)
             return json_response(body, status)

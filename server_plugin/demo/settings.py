@@ -90,6 +90,9 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
+# Files (the photos' images) live in the data folder; the demo serves them itself.
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 FIELDSYNC = {

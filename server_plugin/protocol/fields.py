@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import merge
+from . import files, merge
 from .wire import is_temp_pk
 
 # Whole numbers every backend stores: the wire never carries more.
@@ -136,9 +136,34 @@ def _ip_key(text: str) -> Any:
     return address.ipv4_mapped or address if address.version == 6 else address
 
 
-def _file_name(value: Any) -> str:
-    """A FieldFile (or a plain name) -> its name, "" when there is no file."""
-    return getattr(value, "name", value) or ""
+def _read_file(value: Any) -> Any:
+    """A file value: "" (none) or a reference (protocol/files.py), kept as its dict."""
+    try:
+        ref = files.read_ref(value)
+    except files.FileRefError as error:
+        raise FieldValueError(str(error)) from None
+    return "" if ref is None else ref.to_wire()
+
+
+def _file_to_wire(value: Any) -> Any:
+    """A FileRef (the server makes one from a FieldFile and its stored hash) or a
+    reference dict -> the wire; "" for none."""
+    if isinstance(value, files.FileRef):
+        return value.to_wire()
+    return _read_file(value or "")
+
+
+def _parse_file(text: str) -> Any:
+    if text.strip() == "":
+        return ""
+    raise FieldValueError("attach a file with @PATH (a file on this computer), or clear it with ''")
+
+
+def _show_file(value: Any) -> str:
+    ref = files.read_ref(value) if isinstance(value, dict) else None
+    if ref is None:
+        return str(value or "")
+    return f"{ref.base_name} ({files.size_text(ref.size)})"
 
 
 # -- numbers ---------------------------------------------------------------------
@@ -650,11 +675,14 @@ TABLE: dict[str, FieldType] = {
         _row(
             "FileField",
             "file",
-            'the file\'s name in its storage, a string ("" for none)',
-            "nothing yet: files do not sync their content (read-only)",
-            _read_text,
-            write=_file_name,
-            parse=_identity,
+            'a file reference {"name", "size", "sha256", "content_type"}, or "" for none '
+            "(compared by sha256; content moves apart, docs/files.md)",
+            "@PATH attaches a file of this computer; nothing clears it",
+            _read_file,
+            write=_file_to_wire,
+            parse=_parse_file,
+            show=_show_file,
+            key_of=lambda value: files.ref_key(value),
         ),
     ]
 }

@@ -30,7 +30,11 @@ MERGED = "merged"  # the server had moved; both sides' edits were combined
 CONFLICT = "conflict"  # a human must choose; the server's state is returned
 REJECTED = "rejected"  # invalid (field errors) or not allowed; nothing written
 REVIEW = "review"  # waits for a chief editor in the central admin
-STATUSES = (APPLIED, MERGED, CONFLICT, REJECTED, REVIEW)
+# Names file content (by sha256, in `files`) the server does not hold: nothing
+# was applied and no receipt kept, so the same change is sent again once its
+# files are uploaded (docs/files.md).
+NEEDS_FILES = "needs_files"
+STATUSES = (APPLIED, MERGED, CONFLICT, REJECTED, REVIEW, NEEDS_FILES)
 
 # Conflict policies per model (push/decide.py says what each does).
 POLICY_CLIENT = "client"
@@ -437,6 +441,7 @@ class ChangeResult:
     errors: dict = field(default_factory=dict)
     message: str = ""
     lost: list = field(default_factory=list)  # fields of the edit a policy decided against
+    files: list = field(default_factory=list)  # needs_files: the sha256 of each content to upload
 
     def to_json(self) -> dict:
         data = {"id": self.id, "status": self.status, "model": self.model, "pk": self.pk}
@@ -455,6 +460,8 @@ class ChangeResult:
             data["errors"] = self.errors
         if self.lost:
             data["lost"] = self.lost
+        if self.files:
+            data["files"] = self.files
         if self.message:
             data["message"] = self.message
         return data

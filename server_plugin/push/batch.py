@@ -19,6 +19,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, transaction
 
+from .. import stored_files, uploads
 from ..models import Device, ReviewItem
 from ..protocol import wire
 from ..registry import SyncedModel, get_registry
@@ -57,6 +58,19 @@ def push(device: Device, changes: list[wire.Change], reviewer=None) -> list[dict
     raise AssertionError("unreachable")
 
 
+def _attached_contents(pending: list[PushedChange], answers: dict) -> set[str]:
+    """The sha256 of the file contents that changes applied or merged named."""
+    found = set()
+    for pushed in pending:
+        result = answers.get(pushed.id)
+        if result is None or result.status not in (wire.APPLIED, wire.MERGED):
+            continue
+        for name, value in pushed.change.values.items():
+            if isinstance(value, dict) and pushed.synced.types[name].kind == "file":
+                found.add(value.get("sha256"))
+    return found
+
+
 class _Batch:
     def __init__(self, device: Device, reviewer=None, collector=None):
         self.device = device
@@ -81,7 +95,12 @@ class _Batch:
                 answers[pushed.id] = self._apply_one(pushed)
         self.writer.complete()
         self.writer.save_history()
-        receipts.record(answers)
+        waiting = {i for i, result in answers.items() if result.status == wire.NEEDS_FILES}
+        receipts.record({i: result for i, result in answers.items() if i not in waiting})
+        receipts.release(waiting)  # sent again, frozen, once its files are uploaded
+        attached = _attached_contents(pending, answers)
+        if attached:  # their uploads are stored now: remove them once this commits
+            transaction.on_commit(lambda: uploads.discard_stored(attached))
         return [
             answers[c.id].to_json() if c.id in answers else answered[c.id].result for c in changes
         ]
@@ -99,8 +118,9 @@ class _Batch:
         self.writer.start_change()
         try:
             # A savepoint per change: a change rejected half-way (after its
-            # history entry, say) leaves nothing behind; the others stand.
-            with transaction.atomic():
+            # history entry, say) leaves nothing behind, not even a file it
+            # stored; the others stand.
+            with stored_files.removed_on_failure(), transaction.atomic():
                 self.rights.require_model(synced, change)
                 if pushed.value_errors:
                     raise Rejected(pushed.value_errors)
@@ -121,6 +141,12 @@ class _Batch:
             result.status = wire.REJECTED
             result.errors = rejection.errors
             result.message = rejection.message or first_error(rejection.errors)
+            return result
+        except stored_files.NeedsFiles as needed:
+            if self.collector is not None:
+                self.collector.forget_since(mark)
+            result.status, result.files = wire.NEEDS_FILES, needed.digests
+            result.message = "upload the change's files first, then send it again"
             return result
 
     def _decide_and_write(self, pushed: PushedChange, pk, values: dict, result):
@@ -202,8 +228,8 @@ class _Batch:
             self.rights.require_category(key, synced, change, instance)
         probe = synced.model._default_manager.get(pk=pk) if instance else synced.model()
         if change.op != wire.DELETE:
-            try:
-                m2m = assign_values(synced, probe, values)  # values checked now, applied later
+            try:  # values checked now (files held, not yet stored), applied later
+                m2m = assign_values(synced, probe, values, store_files=False)
             except FieldErrors as error:
                 raise Rejected(error.errors) from None
             key = self.rights.category_of(synced, change, probe, m2m)

@@ -17,8 +17,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from ..conf import setting
 from ..errors import bad_request
-from ..protocol import wire
+from ..protocol import files, wire
 from ..protocol.fields import FieldValueError
 from ..registry import Registry, SyncedModel
 
@@ -86,11 +87,15 @@ def _key_of(where: str, change: wire.Change, synced: SyncedModel) -> tuple[Any, 
 
 
 def _value_errors(synced: SyncedModel, values: dict) -> dict:
-    """Each value read by its row of the field table: type, format, range."""
+    """Each value read by its row of the field table: type, format, range; a
+    file's size within the site's limit."""
     errors = {}
+    limit = setting("MAX_FILE_BYTES")
     for name, value in values.items():
         try:
             synced.types[name].check(value)
-        except FieldValueError as error:
+            if isinstance(value, dict) and synced.types[name].kind == "file":
+                files.read_ref(value, max_size=limit)
+        except (FieldValueError, files.FileRefError) as error:
             errors[name] = [str(error)]
     return errors

@@ -74,6 +74,13 @@ def record(answers: dict[str, wire.ChangeResult]) -> None:
     update_rows(ChangeReceipt, claimed, ["model_label", "object_pk", "temp_pk", "status", "result"])
 
 
+def release(change_ids) -> None:
+    """Drop the claims of changes answered without a receipt (needs_files)."""
+    keys = [canonical(change_id) for change_id in change_ids]
+    if keys:
+        ChangeReceipt.objects.filter(change_id__in=keys, status="").delete()
+
+
 def created_with(device: Device, temp_pk: str, labels: Iterable[str]) -> str | None:
     """The permanent key of the record this device created with `temp_pk`, if it did."""
     return (

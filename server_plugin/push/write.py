@@ -18,9 +18,9 @@ from django.db import IntegrityError, models
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 
-from .. import feed, history
+from .. import feed, history, stored_files
 from ..models import RecordVersion
-from ..protocol import wire
+from ..protocol import files, wire
 from ..protocol.fields import FieldValueError
 from ..registry import SyncedModel
 from ..tracking import lock_feeds
@@ -199,17 +199,23 @@ class Writer:
         RecordVersion.objects.bulk_create(self.kept, batch_size=500)
 
 
-def assign_values(synced: SyncedModel, instance: models.Model, values: dict) -> dict:
+def assign_values(
+    synced: SyncedModel, instance: models.Model, values: dict, *, store_files: bool = True
+) -> dict:
     """Set wire values on an instance; returns the many-to-many ids to set after saving.
 
     Each value is read by its row of the field table first (its JSON type and
     format: a datetime without an offset is refused, a decimal stays exact),
     then by the Django field. Raises FieldErrors naming each field that cannot
-    take its value. Shared by pushes, review decisions and restores, so all
-    convert values alike.
+    take its value, else NeedsFiles naming the contents the site does not
+    hold. A file's content is stored in the field's storage as it is set
+    (stored_files.attach); `store_files=False` only checks that the site holds
+    it. Shared by pushes, review decisions and restores, so all convert values
+    alike.
     """
     errors: dict[str, list[str]] = {}
     m2m: dict[str, list] = {}
+    missing: list[str] = []
     for name, value in values.items():
         field = synced.field(name)
         try:
@@ -220,15 +226,19 @@ def assign_values(synced: SyncedModel, instance: models.Model, values: dict) -> 
                 converted = None if read is None else field.target_field.to_python(read)
                 setattr(instance, field.attname, converted)
             elif isinstance(field, models.FileField):
-                _keep_file_name(field, instance, read)
+                _set_file(field, instance, read, store_files)
             else:
                 setattr(instance, field.attname, field.to_python(_for_site(field, read)))
         except FieldValueError as error:
             errors[name] = [str(error)]
         except ValidationError as error:
             errors[name] = list(error.messages)
+        except stored_files.NeedsFiles as needed:
+            missing += needed.digests
     if errors:
         raise FieldErrors(errors)
+    if missing:
+        raise stored_files.NeedsFiles(missing)
     return m2m
 
 
@@ -245,14 +255,14 @@ def _existing_keys(field: models.ManyToManyField, keys: list) -> list:
     return ids
 
 
-def _keep_file_name(field: models.FileField, instance: models.Model, name) -> None:
-    """File content does not sync yet: a client may keep a file or send none, not
-    name another one (a path it typed would be stored as given)."""
-    current = getattr(instance, field.attname).name or ""
-    if (name or "") not in (current, ""):
-        raise ValidationError("files cannot be attached from a client yet; this field is kept")
-    if not name and current and not instance._state.adding:
-        raise ValidationError("files cannot be removed from a client yet; this field is kept")
+def _set_file(field: models.FileField, instance: models.Model, value, store: bool) -> None:
+    """A reference attaches its content; "" (or null) is no file, which the
+    field's blank and null rules then judge (full_clean)."""
+    ref = files.read_ref(value)
+    if ref is None:
+        setattr(instance, field.attname, None if value is None and field.null else "")
+        return
+    stored_files.attach(field, instance, ref, store=store)
 
 
 def _for_site(field: models.Field, value):

@@ -90,6 +90,19 @@ class Api:
         response = self.client.delete(f"{API}/{path}", headers=self._headers())
         return response.status_code, response.json()
 
+    def put(self, path: str, data: bytes, **params):
+        """Raw bytes, as a file chunk travels: (status, JSON)."""
+        query = "&".join(f"{key}={value}" for key, value in params.items())
+        response = self.client.put(
+            f"{API}/{path}" + (f"?{query}" if query else ""), data,
+            content_type="application/octet-stream", headers=self._headers(),
+        )  # fmt: skip
+        return response.status_code, response.json()
+
+    def fetch(self, path: str, headers=None):
+        """The response itself (a download is a stream of bytes, not JSON)."""
+        return self.client.get(f"{API}/{path}", headers=self._headers(headers))
+
     # conveniences for the common calls
     def checkout(self, section: Section):
         return self.post(f"categories/{section.pk}/checkout")
@@ -110,15 +123,23 @@ def login(username: str, device: str = "laptop") -> Api:
 
 
 @pytest.fixture
+def media_root(settings, tmp_path):
+    """A storage folder of the test's own (MEDIA_ROOT): what it holds, the test stored."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
 def root(db) -> User:
     """A superuser: sees every category and model, for reading feeds directly."""
     return User.objects.create_superuser("root", "root@example.org", "demo-password")
 
 
 @pytest.fixture
-def newsroom(db):
-    """The demo newsroom, small: 6 sections of 4 articles, and its users."""
-    call_command("seed_demo", articles=4, verbosity=0)
+def newsroom(db, media_root):
+    """The demo newsroom, small: 6 sections of 4 articles (photos with small images,
+    in the test's own storage folder), and its users."""
+    call_command("seed_demo", articles=4, image_size="96x64", verbosity=0)
     return Section.objects.get(name="Politics")
 
 

@@ -9,8 +9,11 @@ equal by value never make a conflict.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
 from decimal import Decimal
+
+from django.core.files.base import ContentFile
 
 from tests.museum_site.models import Artefact, Material, Person
 
@@ -163,17 +166,19 @@ def test_equal_values_spelled_differently_are_no_conflict(museum, museum_editor)
     assert not result.get("conflicts")
 
 
-def test_a_file_fields_name_is_kept_never_replaced_by_a_clients(museum, museum_editor):
-    """File content does not sync yet: a client cannot name another file (a path it
-    typed would be stored as given) nor clear one; other edits keep the file."""
+def test_a_file_field_takes_a_reference_never_a_path(museum, museum_editor, media_root):
+    """A file travels as a reference to its content (docs/files.md): a path a client
+    typed is refused, naming the field, and other edits keep the file."""
     bowl = Artefact.objects.get(title="Glazed bowl")
-    bowl.document.name = "museum/documents/bowl-report.pdf"
-    bowl.save()
+    bowl.document.save("bowl-report.pdf", ContentFile(b"%PDF-1.4 report"))
     museum_editor.checkout(museum)
     record = bowl_record(museum_editor, museum)
-    assert record["fields"]["document"] == "museum/documents/bowl-report.pdf"
+    assert record["fields"]["document"] == {
+        "name": "museum/documents/bowl-report.pdf", "size": 15,
+        "sha256": hashlib.sha256(b"%PDF-1.4 report").hexdigest(), "content_type": "application/pdf",
+    }  # fmt: skip
 
-    for hostile in ("../museum/settings.py", "/etc/passwd", ""):
+    for hostile in ("../museum/settings.py", "/etc/passwd", 3):
         _, body = museum_editor.push(update(record, {"document": hostile}))
         (result,) = body["results"]
         assert result["status"] == "rejected" and "document" in result["errors"], hostile

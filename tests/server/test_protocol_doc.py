@@ -14,6 +14,10 @@ An example in the doc is written as::
     {"the": "answer"}
     ```
 
+An answer that is not JSON (a file's bytes) is written as an ``http`` block
+of the headers that matter, a blank line and a word about the body: the
+status and each header listed must match (placeholders match anything).
+
 Each example runs in a freshly seeded demo newsroom (the `newsroom` fixture,
 with ids restarted so they are the ones a fresh demo site has), after the
 setup registered for it below (a checkout, the chief's edits on the central
@@ -28,6 +32,7 @@ inside ("tmp:<uuid>") matches strings of that form.
 
 from __future__ import annotations
 
+import hashlib
 import http
 import json
 import re
@@ -64,6 +69,8 @@ MEANINGFUL = {
     "protocol",
     "mode",
     "where",
+    "received",
+    "complete",
 }
 
 PLACEHOLDER = re.compile(r"<[a-z][a-z0-9-]*>")
@@ -98,6 +105,7 @@ class Example:
     status: int
     reason: str
     response: Any
+    raw_headers: dict[str, str] | None = None  # an answer that is not JSON: its headers
 
     def __str__(self) -> str:
         return f"example {self.name!r} (docs/protocol.md line {self.line})"
@@ -108,7 +116,7 @@ _BLOCKS = re.compile(
     r"<!-- example: [a-z0-9-]+ -->\n"
     r"```http\n(?P<request>.*?)```\n"
     r"Response: `(?P<status>\d{3}) (?P<reason>[^`]+)`\n"
-    r"```json\n(?P<response>.*?)```\n",
+    r"(?:```json\n(?P<response>.*?)```\n|```http\n(?P<raw>.*?)```\n)",
     re.S,
 )
 
@@ -137,16 +145,16 @@ def parse_doc(text: str) -> list[Example]:
         method, _, path = request_line.partition(" ")
         if method not in ("GET", "POST", "DELETE", "PUT", "PATCH") or not path.startswith("/"):
             raise DocError(f"{where}: bad request line {request_line!r}")
-        headers = {}
-        for header in header_lines:
-            key, sep, value = header.partition(": ")
-            if not sep:
-                raise DocError(f"{where}: bad header line {header!r}")
-            headers[key] = value
-        try:
-            response = json.loads(blocks["response"])
-        except json.JSONDecodeError as error:
-            raise DocError(f"{where}: the response is not valid JSON: {error}") from None
+        headers = _header_lines("\n".join(header_lines), where)
+        raw_headers = None
+        if blocks["raw"] is not None:
+            response = None
+            raw_headers = _header_lines(blocks["raw"].partition("\n\n")[0], where)
+        else:
+            try:
+                response = json.loads(blocks["response"])
+            except json.JSONDecodeError as error:
+                raise DocError(f"{where}: the response is not valid JSON: {error}") from None
         if "Content-Type" in headers and headers["Content-Type"] == "application/json":
             try:
                 json.loads(fill(body, {}, name, allow_unknown=True))
@@ -156,13 +164,24 @@ def parse_doc(text: str) -> list[Example]:
                         f"{where}: the request body is not valid JSON: {error}"
                     ) from None
         examples.append(
-            Example(name, line, method, path, headers, body, status, blocks["reason"], response)
+            Example(name, line, method, path, headers, body, status, blocks["reason"], response,
+                    raw_headers)  # fmt: skip
         )
     names = [e.name for e in examples]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise DocError(f"example names used twice: {', '.join(repeated)}")
     return examples
+
+
+def _header_lines(text: str, where: str) -> dict[str, str]:
+    headers = {}
+    for header in text.strip("\n").split("\n") if text.strip() else []:
+        key, sep, value = header.partition(": ")
+        if not sep:
+            raise DocError(f"{where}: bad header line {header!r}")
+        headers[key] = value
+    return headers
 
 
 def fill(text: str, values: dict[str, str], name: str, *, allow_unknown=False) -> str:
@@ -248,6 +267,18 @@ def compare(documented: Any, real: Any, where: str = "$", key: str | None = None
     return []
 
 
+def compare_headers(documented: dict[str, str], response) -> list[str]:
+    """How a non-JSON answer's headers differ from the documented ones."""
+    problems = []
+    for name, value in documented.items():
+        real = response.get(name)
+        if real is None:
+            problems.append(f"{name}: the server sent no such header")
+        elif _pattern(value).fullmatch(real) is None:
+            problems.append(f"{name}: documented {value!r}, the server sent {real!r}")
+    return problems
+
+
 # -- what each example needs first ----------------------------------------------
 
 
@@ -256,8 +287,8 @@ class Context:
     """What a setup may use: editor1's device, logging in others, the placeholders.
 
     `login(username, device)` answers an object with conftest's `Api` methods;
-    setups use only `get`, `post` and `delete`, so the same setups can drive a
-    real demo site over HTTP when an example's answer is captured again.
+    setups use only `get`, `post`, `put` and `delete`, so the same setups can
+    drive a real demo site over HTTP when an example's answer is captured again.
     """
 
     editor1: Any
@@ -318,6 +349,7 @@ def _held_by_editor2(ctx: Context) -> None:
     "push-delete",
     "push-retry",
     "push-no-permission",
+    "push-needs-files",
 )
 def _checked_out(ctx: Context) -> None:
     _ok(ctx.editor1.post(f"categories/{POLITICS}/checkout"))
@@ -341,6 +373,36 @@ def _body_changed_centrally(ctx: Context) -> None:
     _ok(ctx.editor1.post(f"categories/{POLITICS}/checkout"))
     chief_edits(Article, MARKET, body=BASE_BODY)  # version 2: what the editor pulled
     chief_edits(Article, MARKET, body=THEIR_BODY)  # version 3: the chief's later edit
+
+
+# The file examples' content (docs/protocol.md, Files): two chunks of 12 and 30 bytes.
+NOTES = b"Field notes\nThe harbour wall, north side.\n"
+NOTES_REF = {"sha256": hashlib.sha256(NOTES).hexdigest(), "size": len(NOTES),
+             "content_type": "text/plain", "name": "harbour-wall.txt"}  # fmt: skip
+
+
+def _upload_started(ctx: Context, first_bytes: int = 0) -> None:
+    _ok(ctx.editor1.post("files/uploads", NOTES_REF))
+    if first_bytes:
+        _ok(ctx.editor1.put(f"files/uploads/{NOTES_REF['sha256']}", NOTES[:first_bytes], offset=0))
+
+
+@setup("file-upload-state", "file-upload-chunk", "file-upload-wrong-offset",
+       "file-upload-mismatch")  # fmt: skip
+def _first_chunk_sent(ctx: Context) -> None:
+    _upload_started(ctx, first_bytes=12)
+
+
+@setup("file-upload-held")
+def _notes_uploaded(ctx: Context) -> None:
+    _upload_started(ctx, first_bytes=len(NOTES))
+
+
+@setup("file-download")
+def _photo_image(ctx: Context) -> None:
+    _, photo = ctx.editor1.get(f"categories/{POLITICS}/changes")
+    image = next(c for c in photo["changes"] if c["model"] == "news.photo" and c["pk"] == 1)
+    ctx.values["<sha256>"] = image["fields"]["image"]["sha256"]
 
 
 # -- running the examples ---------------------------------------------------------
@@ -388,7 +450,8 @@ def demo_site(request, db) -> Context:
 
 
 def send(example: Example, values: dict[str, str], client: Client | None = None):
-    """Send the example's request with its placeholders filled: (status, JSON)."""
+    """Send the example's request with its placeholders filled: (status, JSON), or
+    (status, the response) for an answer documented as headers (a file)."""
     client = client or Client()
     headers = {k: fill(v, values, example.name) for k, v in example.headers.items()}
     content_type = headers.pop("Content-Type", "application/octet-stream")
@@ -400,6 +463,8 @@ def send(example: Example, values: dict[str, str], client: Client | None = None)
         content_type=content_type,
         headers=headers,
     )
+    if example.raw_headers is not None:
+        return response.status_code, response
     assert response["Content-Type"] == "application/json", (
         f"{example}: the answer is {response['Content-Type']}, not JSON"
     )
@@ -438,7 +503,11 @@ def test_example_matches_the_server(example: Example, demo_site: Context):
     problems = []
     if status != example.status:
         problems.append(f"status: documented {example.status}, the server sent {status}")
-    problems += compare(example.response, answer)
+    if example.raw_headers is not None:
+        problems += compare_headers(example.raw_headers, answer)
+        answer = dict(answer.items())
+    else:
+        problems += compare(example.response, answer)
     assert not problems, f"{example} disagrees with the server:\n  " + "\n  ".join(
         problems + [f"the server sent: {json.dumps(answer)[:2000]}"]
     )
@@ -460,3 +529,9 @@ def test_the_comparison_finds_renamed_keys_wrong_types_and_wrong_meaningful_valu
     assert compare(documented, {"results": [{**real["results"][0], "temp_pk": "abc"}]})
     assert compare(documented, {"results": []})
     assert compare({"more": False}, {"more": True})
+
+
+def test_the_header_comparison_finds_missing_and_different_headers():
+    documented = {"ETag": '"<sha256>"', "Content-Range": "bytes 100-<last>/<size>"}
+    assert compare_headers(documented, {"ETag": '"abc"', "Content-Range": "bytes 100-9/10"}) == []
+    assert len(compare_headers(documented, {"ETag": "abc"})) == 2  # unquoted, and one missing

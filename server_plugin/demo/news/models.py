@@ -2,6 +2,7 @@
 
 Sections are the categories editors check out. Articles have UUID keys,
 photos and tags integer ones, so both ways of making ids offline are shown.
+A photo's image is an ImageField: its content syncs (docs/files.md).
 """
 
 import uuid
@@ -68,6 +69,7 @@ class Photo(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="photos")
     caption = models.CharField(max_length=300)
     credit = models.CharField(max_length=100, blank=True)
+    image = models.ImageField(upload_to="photos/", blank=True)
 
     def __str__(self) -> str:
         return self.caption

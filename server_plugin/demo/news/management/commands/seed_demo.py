@@ -1,5 +1,6 @@
 """Fill the demo newsroom: sections, authors, tags, a few hundred articles with
-photos, and the users chief, editor1 and editor2 (password ``demo-password``)."""
+photos (real JPEG images, the caption drawn on), and the users chief, editor1
+and editor2 (password ``demo-password``)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import random
 import uuid
 
 from django.contrib.auth.models import Permission, User
-from django.core.management.base import BaseCommand
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.text import slugify
 
 from server_plugin.models import CategoryGrant
 from server_plugin.tracking import collect_writes, track
 
 from ...models import Article, Author, Photo, Section, Tag
+from ...pictures import DEFAULT_SIZE, PhotoMaker, parse_size
 from ...prose import article_text, headline
 
 DEMO_PASSWORD = "demo-password"
@@ -60,8 +64,17 @@ class Command(BaseCommand):
         parser.add_argument("--articles", type=int, default=50, help="articles per section")
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--force", action="store_true", help="seed even if not empty")
+        parser.add_argument(
+            "--image-size",
+            default="x".join(map(str, DEFAULT_SIZE)),
+            help="the photos' images, WIDTHxHEIGHT (tests use small ones)",
+        )
 
-    def handle(self, *args, articles: int, seed: int, force: bool, **options):
+    def handle(self, *args, articles: int, seed: int, force: bool, image_size: str, **options):
+        try:
+            size = parse_size(image_size)
+        except ValueError as error:
+            raise CommandError(f"--image-size: {error}") from None
         if Section.objects.exists() and not force:
             self.stdout.write("The demo newsroom already has data; nothing seeded.")
             return
@@ -94,12 +107,20 @@ class Command(BaseCommand):
                 if rng.random() < 0.4
                 for n in range(rng.randint(1, 2))
             ]
+            self._images(photos, size, random.Random(seed))
             Photo.objects.bulk_create(photos, batch_size=500)
             track(made)  # bulk_create sends no signals: the documented helper
             track(Photo.objects.filter(article__in=made).select_related("article"))
         self.stdout.write(
             f"Seeded {len(sections)} sections, {len(made)} articles, {len(photos)} photos."
         )
+
+    def _images(self, photos: list[Photo], size, rng) -> None:
+        """Each photo's image, saved through the field (its storage, upload_to)."""
+        maker = PhotoMaker(size)
+        for photo in photos:
+            name = f"{slugify(photo.caption)[:60]}.jpg"
+            photo.image.save(name, ContentFile(maker.jpeg(photo.caption, rng)), save=False)
 
     def _articles(self, rng, section, authors, count) -> list[Article]:
         start = datetime.date(2026, 1, 5)
