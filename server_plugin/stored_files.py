@@ -186,17 +186,21 @@ def synced_storages() -> dict[str, object]:
     return found
 
 
-@contextmanager
-def open_content(digest: str) -> Iterator[BinaryIO]:
+def open_readable(digest: str) -> BinaryIO:
     """The content with this sha256, open for reading from its start, wherever the
-    site holds it; NeedsFiles when nowhere (or its copies cannot be read)."""
+    site holds it (the caller closes it); NeedsFiles when nowhere, or when its
+    copies cannot be read."""
     if digest == EMPTY_SHA256:
-        yield io.BytesIO(b"")
-        return
+        return io.BytesIO(b"")
     stream = _first_readable(digest)
     if stream is None:
         raise NeedsFiles([digest])
-    with stream:
+    return stream
+
+
+@contextmanager
+def open_content(digest: str) -> Iterator[BinaryIO]:
+    with open_readable(digest) as stream:
         yield stream
 
 

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.urls import path
 
 from .. import history
 from ..diff_html import diff_html, plain_html
@@ -35,15 +36,18 @@ def restore_refusal(user, kept: RecordVersion) -> str | None:
 
 
 def compare_rows(older: RecordVersion, newer_values: dict, synced) -> list[dict]:
-    return [
-        {
-            "label": str(field.verbose_name).capitalize(),
-            "old": plain_html(older.values.get(field.name)),
-            "new": diff_html(older.values.get(field.name), newer_values.get(field.name)),
-            "changed": older.values.get(field.name) != newer_values.get(field.name),
-        }
-        for field in synced.fields
-    ]
+    from .file_links import file_html, is_file, same_file
+
+    rows = []
+    for field in synced.fields:
+        old, new = older.values.get(field.name), newer_values.get(field.name)
+        if is_file(field):  # a link to each file (a thumbnail for an image), by content
+            shown = {"old": file_html(field, old), "new": file_html(field, new),
+                     "changed": not same_file(old, new)}  # fmt: skip
+        else:
+            shown = {"old": plain_html(old), "new": diff_html(old, new), "changed": old != new}
+        rows.append({"label": str(field.verbose_name).capitalize(), **shown})
+    return rows
 
 
 @admin.register(RecordVersion)
@@ -62,6 +66,18 @@ class RecordVersionAdmin(ActionPermissionsMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        from .file_links import file_content
+
+        own = [
+            path(
+                "file/<str:sha256>/",
+                self.admin_site.admin_view(file_content),
+                name="fieldsync_file",
+            )
+        ]
+        return own + super().get_urls()
 
     def has_restore_permission(self, request) -> bool:
         """Offered to who may change some synced model; each restore checks its own."""

@@ -27,6 +27,7 @@ from ..diff_html import diff_html, plain_html
 from ..models import ReviewItem
 from ..protocol import wire
 from ..registry import get_registry
+from .file_links import file_html, is_file, same_file
 from .permissions import ActionPermissionsMixin
 
 REVIEW_PERMISSION = "fieldsync.review_changes"
@@ -69,6 +70,9 @@ def field_rows(item: ReviewItem) -> list[dict]:
     rows = []
     for field in synced.fields:
         name = field.name
+        if is_file(field):
+            rows.append(_file_row(field, item, current))
+            continue
         base = _shown(field, item.base_values.get(name, current.get(name)))
         submitted = _shown(
             field, item.values.get(name, item.base_values.get(name, current.get(name)))
@@ -87,6 +91,21 @@ def field_rows(item: ReviewItem) -> list[dict]:
             }
         )
     return rows
+
+
+def _file_row(field, item: ReviewItem, current: dict) -> dict:
+    """A file field: a link to each side's file (a thumbnail for an image), by content."""
+    name = field.name
+    base = item.base_values.get(name, current.get(name))
+    submitted = item.values.get(name, base)
+    return {
+        "label": str(field.verbose_name).capitalize(),
+        "base": file_html(field, base),
+        "submitted": file_html(field, submitted),
+        "current": file_html(field, current.get(name)) if current else plain_html(None),
+        "edited": name in item.values and not same_file(submitted, base),
+        "moved": bool(current) and not same_file(current.get(name), base),
+    }
 
 
 @admin.register(ReviewItem)
@@ -222,14 +241,17 @@ class ReviewItemAdmin(ActionPermissionsMixin, admin.ModelAdmin):
         self._require_review(request)
         item = get_object_or_404(ReviewItem, pk=object_id, status=ReviewItem.PENDING)
         synced = get_registry().for_model(item.content_type.model_class())
-        names = [f.name for f in synced.fields if getattr(f, "editable", True)]
+        # Files are not edited here: the submitted file (or the record's) is kept.
+        names = [f.name for f in synced.fields if getattr(f, "editable", True) and not is_file(f)]
+        kept_files = {f.name: item.values[f.name] for f in synced.fields
+                      if is_file(f) and f.name in item.values}  # fmt: skip
         form_class = modelform_factory(synced.model, fields=names)
         instance = synced.model._default_manager.filter(pk=item.object_pk).first()
         if request.method == "POST":
             form = form_class(request.POST, instance=instance)
             if form.is_valid():
                 try:
-                    review.accept(item, request.user, _wire_values(form, names))
+                    review.accept(item, request.user, {**_wire_values(form, names), **kept_files})
                     self.message_user(request, "Edited, accepted and applied.", messages.SUCCESS)
                     return HttpResponseRedirect(reverse("admin:fieldsync_reviewitem_changelist"))
                 except review.ReviewError as error:
