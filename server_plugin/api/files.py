@@ -91,6 +91,8 @@ def download(request, sha256: str):
     response["Content-Length"] = str(stored.size - (start or 0))
     response["ETag"] = f'"{sha256}"'
     response["Accept-Ranges"] = "bytes"
+    response["X-Content-Type-Options"] = "nosniff"  # content from clients: never a page
+    response["Content-Security-Policy"] = "sandbox"
     if start is not None and stored.size:
         response.status_code = 206
         response["Content-Range"] = f"bytes {start}-{stored.size - 1}/{stored.size}"
