@@ -8,6 +8,7 @@ store folder (session fixture) and every test starts from an emptied store.
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -29,10 +30,14 @@ def store_folder(tmp_path_factory):
 
 @pytest.fixture
 def empty_store(store_folder):
+    """The session's store, emptied: its tables, and the folders beside it (set-aside
+    files and file content), so no test reads what an earlier one left."""
     from fieldsync_tui.store.models import Account, Category, Conflict, PendingChange, Record
 
     for model in (Conflict, PendingChange, Record, Category, Account):
         model.objects.all().delete()
+    for name in ("set-aside", "files"):
+        shutil.rmtree(store_folder / name, ignore_errors=True)
     return store_folder
 
 
