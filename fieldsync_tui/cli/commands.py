@@ -398,13 +398,13 @@ def _parsed_values(schema, model_name: str, assignments: list[str]) -> dict:
     return values
 
 
-def _attached_or_forgotten(values: dict, change):
+def _attached_or_forgotten(schema, values: dict, change):
     """Run `change`; if it refuses, the files just attached for it leave the folder
     again (unless something else here refers to them): nothing changes on refusal."""
     try:
         return change()
     except Exception:
-        files.forget([value for value in values.values() if files.ref_of(value)])
+        files.prune(schema, only=list(values.values()))
         raise
 
 
@@ -416,6 +416,7 @@ def edit(args, folder: Path) -> int:
     before = edits.find_record(schema, args.model, args.pk).values
     values = _parsed_values(schema, args.model, args.set)
     record = _attached_or_forgotten(
+        schema,
         values,
         lambda: edits.update_record(schema, args.model, args.pk, values, args.edit_kind or ""),
     )
@@ -445,7 +446,7 @@ def new(args, folder: Path) -> int:
     category = engine.find_category(args.category).key if args.category else None
     values = _parsed_values(schema, args.model, args.set)
     record = _attached_or_forgotten(
-        values, lambda: edits.create_record(schema, args.model, values, category)
+        schema, values, lambda: edits.create_record(schema, args.model, values, category)
     )
     if args.json:
         emit_json({"model": record.model, "pk": record.object_pk, "values": record.values})
@@ -575,7 +576,9 @@ def resolve(args, folder: Path) -> int:
     edited = _parsed_values(schema, conflict.record.model, args.set) if args.set else None
     name = edits.describe_records([conflict.record])
     record = _attached_or_forgotten(
-        edited or {}, lambda: conflict_resolution.resolve(schema, args.id, args.take, edited)
+        schema,
+        edited or {},
+        lambda: conflict_resolution.resolve(schema, args.id, args.take, edited),
     )
     queued = record is not None and record.pending
     if args.json:

@@ -20,6 +20,7 @@ import mimetypes
 import os
 import re
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from .schema import FieldSchema, ModelSchema, Schema
 
 FOLDER_NAME = "files"
 PART_SUFFIX = ".part"
+RECENT_SECONDS = 600  # content this fresh may belong to an edit not saved yet: prune keeps it
 
 
 class AttachError(EditError):
@@ -341,26 +343,56 @@ def save_copy(value: Any, destination: str | Path) -> Path:
     return target
 
 
-def forget(values: list[Any]) -> list[str]:
-    """Remove the content of these file values that nothing in the store refers to
-    (no record, queued change or open conflict): what an edit refused after its
-    file was attached, or records that left the folder, leave behind. Returns the
-    hashes removed."""
+def referenced(schema: Schema) -> set[str]:
+    """Every sha256 the store refers to: records (as edited and as the server has
+    them), changes sent or waiting, open conflicts (both sides)."""
+    fields = {m.label: [f.name for f in file_fields(m)] for m in schema.models.values()}
+    fields = {label: names for label, names in fields.items() if names}
+    found: set[str] = set()
+
+    def take(label: str, *value_sets) -> None:
+        for values in value_sets:
+            for name in fields[label]:
+                ref = ref_of((values or {}).get(name))
+                if ref is not None:
+                    found.add(ref.sha256)
+
+    labels = list(fields)
+    rows = Record.objects.filter(model__in=labels).values_list("model", "values", "base_values")
+    for label, values, base in rows.iterator(chunk_size=2000):
+        take(label, values, base)
+    sent = PendingChange.objects.filter(record__model__in=labels, payload__isnull=False)
+    for label, payload in sent.values_list("record__model", "payload"):
+        take(label, payload.get("values"), payload.get("base_values"))
+    open_ones = Conflict.objects.filter(record__model__in=labels, resolved_at__isnull=True)
+    for label, mine, theirs in open_ones.values_list("record__model", "mine", "theirs"):
+        take(label, mine, theirs)
+    return found
+
+
+def prune(schema: Schema, only: list[Any] | None = None) -> list[str]:
+    """Remove content nothing in the store refers to any more (records checked in or
+    removed, an edit refused after its file was attached): every such file, or only
+    those of the file values in `only`. Returns the hashes removed. Content attached
+    in the last minutes is kept when pruning everything: an edit may be on its way."""
+    keep = referenced(schema)
+    if only is not None:
+        candidates = {ref.sha256 for ref in map(ref_of, only) if ref is not None}
+    else:
+        recent = time.time() - RECENT_SECONDS
+        candidates = {
+            path.name.removesuffix(PART_SUFFIX)
+            for path in (folder().iterdir() if folder().is_dir() else ())
+            if wire_files.SHA256.fullmatch(path.name.removesuffix(PART_SUFFIX))
+            and path.stat().st_mtime < recent
+        }
     removed = []
-    for ref in {r.sha256: r for r in map(ref_of, values) if r is not None}.values():
-        sha = ref.sha256
-        in_use = (
-            Record.objects.filter(values__icontains=sha).exists()
-            or Record.objects.filter(base_values__icontains=sha).exists()
-            or PendingChange.objects.filter(payload__icontains=sha).exists()
-            or Conflict.objects.filter(mine__icontains=sha, resolved_at__isnull=True).exists()
-            or Conflict.objects.filter(theirs__icontains=sha, resolved_at__isnull=True).exists()
-        )
-        path = _stored(sha)
-        if not in_use and path.is_file():
-            path.unlink()
-            removed.append(sha)
-    return removed
+    for sha in sorted(candidates - keep):
+        for path in (_stored(sha), partial_path(sha)):
+            if path.is_file():
+                path.unlink()
+                removed.append(sha)
+    return sorted(set(removed))
 
 
 # -- the editor's download limit -------------------------------------------------------

@@ -19,7 +19,6 @@ from ..store.bulk import update_rows
 from ..store.models import Category, Conflict, PendingChange, Record
 from ..store.references import rewrite_references
 from ..store.schema import ModelSchema, Schema
-from .file_transfer import NEEDS_FILES
 from .schema_change import only_known
 
 _LOOKUP_CHUNK = 500
@@ -241,7 +240,7 @@ def apply_push_result(schema: Schema, entry: PendingChange, result: dict) -> str
         entry.errors = result.get("errors", {})
         entry.last_error = result.get("message") or "rejected by the server"
         entry.save(update_fields=["state", "errors", "last_error"])
-    elif status == NEEDS_FILES:  # stays queued and frozen: sent again once its files are up
+    elif status == wire.NEEDS_FILES:  # stays queued and frozen: sent again once its files are up
         entry.last_error = "its files did not reach the server yet; the next sync sends them"
         entry.save(update_fields=["last_error"])
     elif status == wire.REVIEW:

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from server_plugin.protocol import bundle_format
+from server_plugin.protocol.wire import NEEDS_FILES
 
 from ..store import files
 from ..store.bulk import update_rows
@@ -36,7 +37,6 @@ from .apply import (
     lost_edits,
 )
 from .crash_points import CrashHook
-from .file_transfer import NEEDS_FILES
 from .transport import AuthFailed, Offline, Refused, Transport
 
 # Keeps a device's private bundle key: (server_url, username, device, signing_key).
@@ -291,6 +291,7 @@ class SyncEngine:
             category.checked_out = False
             category.cursor = 0
             category.save(update_fields=["checked_out", "cursor"])
+        files.prune(self.schema)  # their files too, unless other records here hold them
         return category
 
     # -- sync --------------------------------------------------------------------
@@ -380,7 +381,9 @@ class SyncEngine:
         """The category's grant was withdrawn (or the category is gone): its records leave
         this folder, unsynced edits set aside first (sync/purge.py); says what and where."""
         why = f"you no longer have access to it ({refused.detail})"
-        return purge.purge_category(self.schema, category, why).sentence(why)
+        done = purge.purge_category(self.schema, category, why).sentence(why)
+        files.prune(self.schema)
+        return done
 
     def resume_checkouts(self) -> list[str]:
         """After a new login in a folder that still holds checked-out categories (the

@@ -23,8 +23,6 @@ from ..store.models import PendingChange
 from ..store.schema import Schema
 from .transport import Refused, Transport
 
-NEEDS_FILES = "needs_files"  # a push result: upload these files, then send the change again
-
 # (bytes done, bytes in all, what is moving) for a progress bar.
 BytesProgress = Callable[[int, int, str], None]
 

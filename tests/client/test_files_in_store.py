@@ -372,3 +372,71 @@ def test_config_sets_the_download_limit(survey, cli_here):
     assert cli_here("config", "download-limit", "lots")[2] == (
         "fieldsync: not a size: 'lots' (write it as 5MB, 300KB or 0)\n"
     )
+
+
+def test_prune_removes_content_nothing_refers_to_and_keeps_the_rest(
+    survey, local_store, tmp_path
+):
+    import os
+    import time
+
+    from fieldsync_tui.store import files
+    from fieldsync_tui.store.edits import update_record
+
+    for name in ("held.pdf", "dropped.pdf", "fresh.pdf"):
+        (tmp_path / name).write_bytes(name.encode())
+    held = files.attach(survey, "find", "document", tmp_path / "held.pdf")
+    update_record(survey, FIND, BOWL, {"document": held})
+    dropped = files.attach(survey, "find", "document", tmp_path / "dropped.pdf")
+    fresh = files.attach(survey, "find", "document", tmp_path / "fresh.pdf")
+    an_hour_ago = time.time() - 3600
+    for ref in (held, dropped):
+        os.utime(files.content_path(ref), (an_hour_ago, an_hour_ago))
+
+    assert files.prune(survey) == [dropped["sha256"]]
+    assert files.has_content(held) and files.has_content(fresh)  # fresh: an edit may follow
+    assert files.prune(survey, only=[fresh, held]) == [fresh["sha256"]]
+    assert stored(local_store) == [held["sha256"]]
+
+
+def test_attaching_the_content_the_record_has_already_is_no_change(survey, cli_here, tmp_path):
+    from fieldsync_tui.store.models import Record
+
+    (tmp_path / "bowl.png").write_bytes(png_bytes())
+    (tmp_path / "IMG_0042.PNG").write_bytes(png_bytes())
+    cli_here("edit", "find", BOWL, "--set", f"photo=@{tmp_path / 'bowl.png'}")
+    synced = {**bowl().values, "photo": {**bowl().values["photo"], "name": "finds/bowl.png"}}
+    Record.objects.filter(pk=bowl().pk).update(values=synced, base_values=synced, pending=False)
+    bowl().changes.all().delete()
+
+    code, out, _ = cli_here("edit", "find", BOWL, "--set", f"photo=@{tmp_path / 'IMG_0042.PNG'}")
+
+    assert code == 0 and out.startswith("Nothing changed:")  # same sha256: the same file
+    assert not bowl().pending and bowl().values["photo"]["name"] == "finds/bowl.png"
+
+
+def test_a_change_whose_files_the_server_lacks_stays_queued_and_frozen(survey, tmp_path):
+    from fieldsync_tui.store import files
+    from fieldsync_tui.store.edits import update_record
+    from fieldsync_tui.store.models import PendingChange
+    from fieldsync_tui.sync.apply import apply_push_results, freeze
+    from fieldsync_tui.sync.engine import next_round
+    from server_plugin.protocol import wire
+
+    (tmp_path / "plan.pdf").write_bytes(b"%PDF plan")
+    ref = files.attach(survey, "find", "document", tmp_path / "plan.pdf")
+    update_record(survey, FIND, BOWL, {"document": ref})
+    entry = PendingChange.objects.get()
+    entry.payload = freeze(survey, entry)
+    entry.save()
+    answer = {"id": str(entry.change_id), "status": wire.NEEDS_FILES, "files": [ref["sha256"]]}
+
+    statuses = apply_push_results(survey, [entry], [answer])
+
+    kept = PendingChange.objects.get()
+    assert statuses == {wire.NEEDS_FILES: 1}
+    assert (kept.change_id, kept.payload, kept.state) == (
+        entry.change_id, entry.payload, PendingChange.QUEUED,
+    )  # fmt: skip
+    assert "files did not reach the server" in kept.last_error and bowl().pending
+    assert next_round() == [kept] and next_round(waiting={bowl().pk}) == []
