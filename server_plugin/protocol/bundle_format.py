@@ -30,6 +30,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from . import wire
+
 FORMAT = "fieldsync-bundle"
 VERSION = 2  # 1 was signed with HMAC keyed by the token hash, which the central database holds
 CATEGORY = "category"  # server -> device: a category to work on offline (a checkout)
@@ -217,10 +219,12 @@ def read(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Bundle:
         raise BundleError(f"the bundle is larger than {max_bytes} bytes once decompressed")
     if not inflater.eof:
         raise BundleError("the bundle is cut off (its compressed data ends too early)")
-    try:
-        document = json.loads(text.decode("utf-8"))
+    try:  # within the protocol's bounds, like a request body: no NUL reaches a column
+        document = wire.read_json(text.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise BundleError("this is not a fieldsync bundle (its content is not JSON)") from None
+    except wire.WireError as error:
+        raise BundleError(f"the bundle holds what no site may store: {error}") from None
     header = document.get("header") if isinstance(document, dict) else None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise BundleError("this is not a fieldsync bundle (no fieldsync-bundle header)")
