@@ -145,33 +145,28 @@ def _hashed(storage, identity: str, name: str) -> StoredFile | None:
 # -- what the site holds ----------------------------------------------------------------
 
 
-def held(digests: Iterable[str]) -> set[str]:
-    """The contents (by sha256) the site can attach: stored in a storage, or uploaded."""
-    wanted = sorted(set(digests))
-    found = {EMPTY_SHA256} & set(wanted)
-    for start in range(0, len(wanted), _LOOKUP_CHUNK):
-        chunk = wanted[start : start + _LOOKUP_CHUNK]
-        found.update(StoredFile.objects.filter(sha256__in=chunk).values_list("sha256", flat=True))
-        found.update(
-            FileUpload.objects.filter(sha256__in=chunk, received=models.F("size")).values_list(
-                "sha256", flat=True
-            )
-        )
-    return found
-
-
 def held_size(digest: str) -> int | None:
-    """The size of content the site holds, or None."""
+    """The size of a content the site holds and can read (stored in a synced
+    field's storage, or uploaded whole), or None. A copy gone from its storage
+    does not count: the client is then asked to upload it again."""
+    from .uploads import open_upload  # uploads imports this module
+
     if digest == EMPTY_SHA256:
         return 0
-    row = StoredFile.objects.filter(sha256=digest).values_list("size", flat=True).first()
-    if row is not None:
-        return row
-    return (
-        FileUpload.objects.filter(sha256=digest, received=models.F("size"))
-        .values_list("size", flat=True)
-        .first()
-    )
+    storages = synced_storages()
+    for row in StoredFile.objects.filter(sha256=digest).order_by("pk"):
+        storage = storages.get(row.storage)
+        try:
+            if storage is not None and storage.exists(row.name):
+                return row.size
+        except (OSError, SuspiciousFileOperation):
+            continue
+    for upload in FileUpload.objects.filter(sha256=digest, received=models.F("size")):
+        stream = open_upload(upload)
+        if stream is not None:
+            stream.close()
+            return upload.size
+    return None
 
 
 def synced_storages() -> dict[str, object]:
@@ -248,7 +243,7 @@ def attach(field: models.FileField, instance: models.Model, ref: files.FileRef, 
     existing = _stored_copy(field.storage, identity, ref.sha256)
     if existing is None:
         if not store:
-            if ref.sha256 not in held([ref.sha256]):
+            if held_size(ref.sha256) is None:
                 raise NeedsFiles([ref.sha256])
             return
         existing = _store(field, instance, identity, ref)

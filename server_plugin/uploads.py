@@ -71,8 +71,10 @@ def start(device: Device, ref: files.FileRef) -> UploadState:
             sha256=ref.sha256,
             defaults={"size": ref.size, "content_type": ref.content_type, "name": ref.name},
         )
-        if not made and upload.size != ref.size:
-            _empty(upload)  # the same content cannot have two sizes: start again
+        if not made and (upload.size != ref.size or upload.complete):
+            # The same content cannot have two sizes, and a complete upload the site
+            # cannot read (held_size said so: a chunk is gone) is of no use: start again.
+            _empty(upload)
             upload.size = ref.size
         upload.content_type, upload.name = ref.content_type, ref.name
         upload.save()

@@ -5,6 +5,7 @@ Range, and only by a user who may see a record that refers to it."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 
 import pytest
 
@@ -208,3 +209,18 @@ def test_a_user_who_may_write_no_file_field_uploads_nothing(newsroom, media_root
     status, body = login("reader").post("files/uploads", ref_of(image_bytes()))
     assert (status, body["error"]) == (403, "forbidden")
     assert not FileUpload.objects.exists()
+
+
+def test_content_whose_copies_are_gone_is_asked_for_again(editor1, newsroom, photo, media_root):
+    """Held means readable: an upload whose chunks, or a file its storage lost,
+    is uploaded again rather than answered complete and then missed."""
+    data = image_bytes("lost")
+    ref = upload(editor1, data)
+    shutil.rmtree(media_root / "fieldsync-uploads")
+    assert Uploader(editor1).start(ref)["received"] == 0, "the chunks are gone: start again"
+    upload(editor1, data)
+    attach(editor1, newsroom, photo, ref)
+    photo.refresh_from_db()
+    shutil.rmtree(media_root / "fieldsync-uploads", ignore_errors=True)
+    (media_root / photo.image.name).unlink()
+    assert Uploader(editor1).start(ref)["complete"] is False
