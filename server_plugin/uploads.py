@@ -2,7 +2,7 @@
 
 A device starts an upload by naming the content (sha256, size); each chunk
 then arrives at the offset the site has received so far and is kept as an
-object of the default storage (``fieldsync-uploads/<sha256>/<device>/<offset>``),
+object of the default storage (``fieldsync-uploads/<sha256>/<device>/<offset>-…``),
 never in a process's memory or disk, so the next chunk may reach another
 server. The last chunk completes it: the chunks are hashed in order,
 streaming, and content that is not what was named is thrown away. A
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -94,29 +95,39 @@ def state(device: Device, digest: str) -> UploadState | None:
 def receive(device: Device, digest: str, offset: int, body: BinaryIO,
             declared: int | None) -> UploadState:  # fmt: skip
     """Take one chunk at `offset` (what was received so far). The chunk that
-    completes the upload is checked: the whole content is hashed, streaming."""
+    completes the upload is checked: the whole content is hashed, streaming.
+
+    The body is read into the storage before the upload's row is locked (a
+    slow link must not hold a database lock), then recorded if no other
+    request took that offset meanwhile.
+    """
     if declared is not None and declared > files.MAX_CHUNK_BYTES:
         raise UploadRefused(413, "too_large", f"a chunk may carry at most "
                             f"{files.MAX_CHUNK_BYTES} bytes; this one has {declared}")  # fmt: skip
+    upload = FileUpload.objects.filter(device=device, sha256=digest).first()
+    if upload is None:
+        size = held_size(digest)
+        if size is not None:
+            return UploadState(digest, size, size)
+        raise UploadRefused(404, "not_found", f"no upload of {digest} from this device; "
+                            "start it with POST files/uploads")  # fmt: skip
+    if upload.complete:
+        return _state(upload)  # a repeated last chunk whose answer was lost
+    _require_offset(upload, offset)
+    room = upload.size - upload.received
+    if declared is not None and declared > room:
+        raise UploadRefused(400, "bad_request", f"the chunk has {declared} bytes, more than "
+                            f"the {room} left of the file's {upload.size}")  # fmt: skip
+    saved, count = _save_chunk(upload, body, min(room, files.MAX_CHUNK_BYTES))
     with transaction.atomic():
-        upload = FileUpload.objects.select_for_update().filter(device=device, sha256=digest).first()
-        if upload is None:
-            size = held_size(digest)
-            if size is not None:
-                return UploadState(digest, size, size)
-            raise UploadRefused(404, "not_found", f"no upload of {digest} from this device; "
-                                "start it with POST files/uploads")  # fmt: skip
-        if upload.complete:
-            return _state(upload)  # a repeated last chunk whose answer was lost
-        if offset != upload.received:
-            raise UploadRefused(409, "wrong_offset", f"the upload has {upload.received} bytes; "
-                                f"send the chunk at offset {upload.received}",
-                                received=upload.received)  # fmt: skip
-        room = upload.size - upload.received
-        if declared is not None and declared > room:
-            raise UploadRefused(400, "bad_request", f"the chunk has {declared} bytes, more than "
-                                f"the {room} left of the file's {upload.size}")  # fmt: skip
-        saved, count = _save_chunk(upload, body, min(room, files.MAX_CHUNK_BYTES))
+        upload = FileUpload.objects.select_for_update().filter(pk=upload.pk).first()
+        if upload is None or upload.received != offset:  # emptied, or taken meanwhile
+            _delete_quietly([saved])
+            if upload is None:
+                raise UploadRefused(404, "not_found", "the upload was removed; start it again")
+            if upload.complete:
+                return _state(upload)
+            _require_offset(upload, offset)
         upload.chunks = [*upload.chunks, [saved, count]]
         upload.received += count
         if upload.complete and _content_digest(upload) != (upload.sha256, upload.size):
@@ -127,9 +138,17 @@ def receive(device: Device, digest: str, offset: int, body: BinaryIO,
         return _state(upload)
 
 
+def _require_offset(upload: FileUpload, offset: int) -> None:
+    if offset != upload.received:
+        raise UploadRefused(409, "wrong_offset", f"the upload has {upload.received} bytes; "
+                            f"send the chunk at offset {upload.received}",
+                            received=upload.received)  # fmt: skip
+
+
 def _save_chunk(upload: FileUpload, body: BinaryIO, limit: int) -> tuple[str, int]:
     reader = _BoundedReader(body, limit)
-    name = f"{FOLDER}/{upload.sha256}/{upload.device_id}/{upload.received:020d}"
+    # A name of its own (two requests may carry the same offset at once).
+    name = f"{FOLDER}/{upload.sha256}/{upload.device_id}/{upload.received:020d}-{uuid.uuid4().hex}"
     try:
         saved = default_storage.save(name, File(reader, name=name))
     except _TooMuch:
