@@ -52,6 +52,12 @@ async def record_form(pilot) -> None:
     await settle(pilot)
 
 
+async def photo_record(pilot) -> None:
+    from tests.support.sample_store import photo_ready
+
+    await photo_ready(pilot)
+
+
 async def sync_queue(pilot) -> None:
     from tests.support.sample_store import queue_ready
 
@@ -100,6 +106,7 @@ async def login_screen(pilot) -> None:
 SHOTS = {
     "main": main_screen,
     "record-form": record_form,
+    "photo": photo_record,
     "sync-queue": sync_queue,
     "conflict": conflict_screen,
     "help": help_screen,

@@ -51,6 +51,7 @@ from .messages import (
     SyncStarted,
     WorkEnded,
 )
+from .widgets import image_preview  # noqa: F401  (asks the terminal what it draws: before Textual)
 
 
 def in_store_thread(work_fn: Callable) -> Callable:

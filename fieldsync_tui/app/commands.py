@@ -1,7 +1,8 @@
 """Command palette entries for what makes sense on the current screen.
 
-Every binding with a description on the active screen (and the app) becomes
-an entry, so each key in the footer is also one search away in ctrl+p.
+Every binding with a description on the active screen and the app, and those
+the footer shows for the focused widget (a file field's keys), becomes an
+entry, so each key in the footer is also one search away in ctrl+p.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ class ScreenActionsProvider(Provider):
     def _actions(self):
         screen = self.screen
         seen = set()
-        for namespace in (screen, self.app):
+        namespaces = [screen.focused] if screen.focused is not None else []
+        for namespace in (*namespaces, screen, self.app):
             for binding in getattr(namespace, "BINDINGS", []):
                 description = getattr(binding, "description", "")
                 action = getattr(binding, "action", None)
                 if not description or not action or action in seen:
                     continue
+                if namespace is screen.focused and not getattr(binding, "show", False):
+                    continue  # a widget's own editing keys (an input's cursor moves…)
                 seen.add(action)
                 yield description, action, namespace, self.app.get_key_display(binding)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from textual.message import Message
 
@@ -155,3 +156,41 @@ class QueueLoaded(Event):
 @dataclass
 class WorkEnded(Event):
     """A check-out or check-in finished (well or not): progress can go away."""
+
+
+@dataclass
+class FileAttached(Event):
+    """A file of this computer was copied into the folder for a field of the form
+    (not saved yet: the form saves it with the rest)."""
+
+    field: str
+    value: dict
+    info: Any  # store.files.FileInfo
+
+
+@dataclass
+class FileRefused(Event):
+    """A file was not attached (no such file, over the site's limit, not an image)."""
+
+    field: str
+    reason: str
+
+
+@dataclass
+class FileDownloaded(Event):
+    """A file's content came from the server on demand (to open or save it)."""
+
+    field: str
+    info: Any  # store.files.FileInfo
+
+
+@dataclass
+class FileOpened(Event):
+    name: str
+    program: str
+
+
+@dataclass
+class FileCopySaved(Event):
+    name: str
+    path: str

@@ -12,7 +12,13 @@ import asyncio
 
 import pytest
 
-from tests.support.app_driver import notifications, settle, until
+from tests.support.app_driver import (
+    notifications,
+    open_conflict_screen,
+    settle,
+    sync_until_conflicted,
+    until,
+)
 
 OPENING = "The council met on Monday. It agreed the budget.\n\n"
 BASE_SENTENCE = "met on Monday"
@@ -74,33 +80,6 @@ def local_record(pk: str):
 
 
 # -- driving the app ----------------------------------------------------------------
-
-
-async def sync_until_conflicted(pilot, conflicts: int = 1) -> None:
-    from fieldsync_tui.app.widgets.categories_list import CategoriesList
-    from fieldsync_tui.app.widgets.status_bar import StatusBar
-
-    app = pilot.app
-    await until(pilot, lambda: app.screen.query_one(StatusBar).state_word == "ONLINE",
-                "the status bar to say ONLINE")  # fmt: skip
-    categories = app.screen.query_one(CategoriesList)
-    await until(pilot, lambda: categories.selected["name"] == "Politics",
-                "Politics, checked out here, to be the highlighted category")  # fmt: skip
-    await pilot.press("ctrl+s")
-    await settle(pilot)
-    bar = app.screen.query_one(StatusBar)
-    await until(pilot, lambda: bar.status and bar.status.conflicts == conflicts,
-                f"the status bar to count {conflicts} conflict(s)")  # fmt: skip
-
-
-async def open_conflict_screen(pilot):
-    from fieldsync_tui.app.screens.conflict import ConflictScreen
-
-    await pilot.press("x")
-    await settle(pilot)
-    await until(pilot, lambda: isinstance(pilot.app.screen, ConflictScreen)
-                and pilot.app.screen.loaded, "the conflict screen to load")  # fmt: skip
-    return pilot.app.screen
 
 
 async def accept_and_sync(pilot) -> None:

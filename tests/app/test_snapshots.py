@@ -17,6 +17,7 @@ from tests.support.sample_store import (
     form_ready,
     main_screen_ready,
     no_blinking,
+    photo_ready,
     queue_ready,
 )
 
@@ -60,3 +61,7 @@ def test_sync_queue(snap_compare, sample_app):
 
 def test_conflict_screen(snap_compare, sample_app):
     assert snap_compare(sample_app, terminal_size=sample_store.SIZE, run_before=conflict_ready)
+
+
+def test_photo_record_previews_its_image(snap_compare, sample_app):
+    assert snap_compare(sample_app, terminal_size=sample_store.SIZE, run_before=photo_ready)

@@ -39,15 +39,24 @@ class AppDriver:
             yield pilot
 
 
+# Workers that wait for as long as their widget lives: a DirectoryTree's loader
+# (the file picker) waits for folders to open.
+LIFELONG_WORKERS = {"_loader"}
+
+
 async def settle(pilot, timeout: float = 30.0) -> None:
     """Let every running worker finish and the screen catch up."""
     app = pilot.app
     deadline = time.monotonic() + timeout
+
+    def busy() -> bool:
+        return any(w.is_running and w.group not in LIFELONG_WORKERS for w in app.workers)
+
     await pilot.pause(0.05)
     while time.monotonic() < deadline:
-        if not any(worker.is_running for worker in app.workers):
+        if not busy():
             await pilot.pause(0.05)
-            if not any(worker.is_running for worker in app.workers):
+            if not busy():
                 return
         await pilot.pause(0.05)
     raise AssertionError(f"workers still running after {timeout}s: {list(app.workers)}")
@@ -157,3 +166,30 @@ async def screen_is(pilot, kind: type, what: str = "") -> None:
 
 def said(app, text: str) -> bool:
     return any(text in message for message in notifications(app))
+
+
+async def sync_until_conflicted(pilot, conflicts: int = 1) -> None:
+    from fieldsync_tui.app.widgets.categories_list import CategoriesList
+    from fieldsync_tui.app.widgets.status_bar import StatusBar
+
+    app = pilot.app
+    await until(pilot, lambda: app.screen.query_one(StatusBar).state_word == "ONLINE",
+                "the status bar to say ONLINE")  # fmt: skip
+    categories = app.screen.query_one(CategoriesList)
+    await until(pilot, lambda: categories.selected["name"] == "Politics",
+                "Politics, checked out here, to be the highlighted category")  # fmt: skip
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    bar = app.screen.query_one(StatusBar)
+    await until(pilot, lambda: bar.status and bar.status.conflicts == conflicts,
+                f"the status bar to count {conflicts} conflict(s)")  # fmt: skip
+
+
+async def open_conflict_screen(pilot):
+    from fieldsync_tui.app.screens.conflict import ConflictScreen
+
+    await pilot.press("x")
+    await settle(pilot)
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConflictScreen)
+                and pilot.app.screen.loaded, "the conflict screen to load")  # fmt: skip
+    return pilot.app.screen

@@ -104,6 +104,7 @@ def fill() -> None:
             online=True,
             last_online_check=NOW,
             last_sync_at=NOW - timedelta(minutes=3),
+            site_key="sample-site-key",  # logged in after bundle keys: no "log in again"
         )
         for key, name, count, holders in CATEGORIES:
             Category.objects.create(
@@ -122,7 +123,8 @@ def fill() -> None:
             )
         photo = _record(
             "news.photo", "tmp:" + _uuid(99), POLITICS,
-            {"article": ARTICLES[2]["pk"], "caption": "River crossing", "credit": "E. Tanaka"},
+            {"article": ARTICLES[2]["pk"], "caption": PHOTO_CAPTION, "credit": "E. Tanaka",
+             "image": attached_photo()},
             "River crossing", version=None,
         )  # fmt: skip
 
@@ -166,6 +168,58 @@ def fill() -> None:
             },  # fmt: skip
             created_at=NOW - timedelta(minutes=7),
         )
+
+
+def attached_photo() -> dict:
+    """The River crossing photo, attached offline through the store's own API: its
+    content is in the folder, its reference in the record (the same bytes every run)."""
+    import tempfile
+
+    from fieldsync_tui.store import files
+    from fieldsync_tui.store.schema import Schema
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / PHOTO_NAME
+        path.write_bytes(river_crossing_jpeg())
+        return files.attach(Schema(SCHEMA), "news.photo", "image", path)
+
+
+PHOTO_NAME = "river-crossing.jpg"
+
+
+def river_crossing_jpeg(size: tuple[int, int] = (960, 640)) -> bytes:
+    """A drawn photo (sky, sun, hills, a river and its bridge): no randomness, no clock."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    width, height = size
+    picture = Image.new("RGB", size)
+    draw = ImageDraw.Draw(picture)
+    horizon = height * 11 // 20
+    for y in range(horizon):  # dawn: deep blue above, warm at the horizon
+        t = y / horizon
+        draw.line(
+            [(0, y), (width, y)], fill=(int(40 + 200 * t), int(70 + 120 * t), int(150 - 20 * t))
+        )
+    sun = (width * 7 // 10, horizon - height // 8)
+    radius = height // 10
+    draw.ellipse((sun[0] - radius, sun[1] - radius, sun[0] + radius, sun[1] + radius),
+                 fill=(255, 214, 120))  # fmt: skip
+    far = [(0, horizon)] + [(x, horizon - height // 14 - (x * 37 % 61)) for x in
+                            range(0, width + 1, width // 12)] + [(width, horizon)]  # fmt: skip
+    draw.polygon(far, fill=(70, 100, 110))
+    draw.rectangle((0, horizon, width, height), fill=(60, 120, 70))
+    river = [(width * 2 // 5, horizon), (width * 3 // 5, horizon),
+             (width * 9 // 10, height), (width // 10, height)]  # fmt: skip
+    draw.polygon(river, fill=(70, 130, 180))
+    deck = horizon + height // 10
+    draw.rectangle((0, deck, width, deck + height // 40), fill=(90, 60, 40))
+    for x in range(width // 10, width, width // 5):  # the bridge's piers
+        draw.rectangle((x, deck, x + width // 60, deck + height // 8), fill=(80, 55, 40))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 def _record(model, pk, category, values, title, version: int | None = 1):
@@ -349,3 +403,22 @@ def fill_large(count: int, batch: int = 5000) -> str:
 
 def large_title(n: int) -> str:
     return f"Article {n:06d}"
+
+
+async def photo_ready(pilot) -> None:
+    """The main screen on the River crossing photo: its image previewed in the detail pane."""
+    from fieldsync_tui.app.widgets.image_preview import ImagePreview
+    from fieldsync_tui.app.widgets.records_table import RecordsTable
+
+    app = pilot.app
+    await main_screen_ready(pilot)
+    table = app.screen.query_one(RecordsTable)
+    titles = [row["title"] for row in table.rows_shown]
+    table.move_cursor(row=titles.index(PHOTO_CAPTION))
+    detail = app.screen.query_one("#detail")
+    await until(pilot, lambda: detail.border_title == PHOTO_CAPTION, "the photo's detail")
+    await until(pilot, lambda: detail.query(ImagePreview), "the photo's preview")
+    await settle(pilot)
+
+
+PHOTO_CAPTION = "River crossing"

@@ -8,6 +8,12 @@ into one resolution through the sync engine's `resolve`, which queues the
 result against the server's version. A record deleted on one side is
 decided as a whole: keep it or let it go.
 
+A file field in conflict shows each side's file (name, size, here or not)
+and previews an image that is here; the content of the server's file is
+downloaded in a worker when it is within the editor's download limit. A file
+is taken whole, mine or theirs: there is no merge of two files to suggest and
+no result to type.
+
 A clean merge never comes here (the server or the sync applied it), so a
 suggested merge on this screen is a machine's guess for the editor to read:
 it is shown as a suggestion, never as merged, and never chosen for them.
@@ -30,11 +36,13 @@ from textual.widgets import Footer, Static, TextArea
 
 from server_plugin.protocol import merge
 
+from ...store import files
 from ...store.models import Account, Category, Record
 from ...store.schema import FieldError, FieldSchema, Schema
 from ...sync import conflicts as resolution
 from ..app import in_store_thread
 from ..diff import ThreeWayDiff, first_mark, render_result, use_words
+from ..file_views import FileShown, file_line, show_file
 from ..messages import (
     ActionFailed,
     Event,
@@ -43,6 +51,7 @@ from ..messages import (
     StatusLoaded,
     SyncFinished,
 )
+from ..widgets.image_preview import ImagePreview
 from ..widgets.record_detail import display_value
 from ..widgets.status_bar import StatusBar, when
 
@@ -76,6 +85,11 @@ class FieldInConflict:
     theirs: Any
     suggestion: Any
     shown: dict[str, str | None]  # "base"/"mine"/"theirs"/"suggestion" as text; None: absent
+    files: dict[str, FileShown] | None = None  # a file field: each side's file, to show
+
+    @property
+    def is_file(self) -> bool:
+        return self.files is not None
 
 
 @dataclass
@@ -170,7 +184,13 @@ def _view_of(schema: Schema, conflict) -> ConflictView:
         shown["theirs"] = None if deleted_on_server else shown["theirs"]
         shown["suggestion"] = None if values["suggestion"] is None else shown["suggestion"]
         label = schema_field.label if schema_field else name
-        fields.append(FieldInConflict(name, label, **values, shown=shown))
+        shown_files = None
+        if schema_field is not None and files.is_file_field(schema_field):
+            image = files.is_image_field(schema_field)
+            shown_files = {
+                side: show_file(values[side], image=image) for side in ("base", "mine", "theirs")
+            }
+        fields.append(FieldInConflict(name, label, **values, shown=shown, files=shown_files))
     view = ConflictView(
         id=conflict.pk,
         model=record.model,
@@ -251,6 +271,8 @@ def _labels(schema: Schema, schema_field: FieldSchema | None, values) -> dict[st
 
 def _shown(schema, model_label, schema_field, value, labels) -> str:
     """A value as text: strings as they are (so diffs are exact), others readable."""
+    if schema_field is not None and files.is_file_field(schema_field):
+        return file_line(files.describe(value))  # name · size · here or not
     if isinstance(value, str) and (schema_field is None or schema_field.kind in ("string", "text")):
         return value
     if schema_field is None:
@@ -332,6 +354,7 @@ class ConflictScreen(Screen):
         self.editing = False
         self.accepting = False
         self.loaded = False
+        self.fetch_tried: set[str] = set()  # file contents this screen tried to download
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -341,6 +364,7 @@ class ConflictScreen(Screen):
             for side in ("base", "mine", "theirs"):
                 with VerticalScroll(id=f"{side}-pane", classes="side"):
                     yield Static("", id=f"{side}-text", classes="side-text")
+                    yield Vertical(id=f"{side}-preview", classes="side-preview")
         with Vertical(id="result-pane"):
             with VerticalScroll(id="result-view"):
                 yield Static("", id="result-text")
@@ -367,9 +391,37 @@ class ConflictScreen(Screen):
             if schema is None:
                 account = Account.objects.first()
                 schema = Schema(account.schema if account else {})
-            self.post_message(ConflictsLoaded(load_views(schema), schema))
+            views = load_views(schema)
+            self.post_message(ConflictsLoaded(views, schema))
         except Exception as error:  # shown, never a traceback
             self.app.post_message(ActionFailed("Conflicts", str(error) or type(error).__name__))
+            return
+        if self._fetch_files(views):
+            self.post_message(ConflictsLoaded(load_views(schema), schema))
+
+    def _fetch_files(self, views: list[ConflictView]) -> bool:
+        """In the worker: download the content of the files in conflict that are not
+        here, each within the editor's download limit (tried once per screen: offline
+        or refused, they stay "not downloaded"). True when any arrived."""
+        limit = files.download_limit()
+        wanted = {
+            shown.info.sha256: getattr(item, side)
+            for view in views
+            for item in view.fields
+            for side, shown in (item.files or {}).items()
+            if shown.info and not shown.info.here and shown.info.size <= limit
+        }
+        arrived = False
+        for sha256, value in wanted.items():
+            if sha256 in self.fetch_tried:
+                continue
+            self.fetch_tried.add(sha256)
+            try:
+                self.app.engine().fetch_file(value)
+                arrived = True
+            except Exception:  # offline, refused: the side says "not downloaded"
+                continue
+        return arrived
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="conflict-resolve")
     @in_store_thread
@@ -505,8 +557,17 @@ class ConflictScreen(Screen):
         )
         texts = {side: self.query_one(f"#{side}-text", Static) for side in panes}
         if current is None:
+            self._show_previews(None)
             for text in texts.values():
                 text.update(Content.styled("(no field values differ)", "italic $text-muted"))
+            return
+        self._show_previews(current)
+        if current.is_file:  # a file is shown, not diffed: it is taken whole
+            for side, text in texts.items():
+                line = current.shown[side]
+                gone = "∅ deleted by you" if side == "mine" else "∅ deleted on the server"
+                text.update(Content.styled(gone, "bold $text-error") if line is None
+                            else Content(line))  # fmt: skip
             return
         shown = current.shown
         diff = ThreeWayDiff(shown["base"] or "", shown["mine"], shown["theirs"])
@@ -520,6 +581,15 @@ class ConflictScreen(Screen):
         for side, content in contents.items():
             texts[side].update(content)
             self._scroll_to_change(panes[side], texts[side], content)
+
+    def _show_previews(self, current: FieldInConflict | None) -> None:
+        """Each side's image under its file line (only for a file field in conflict)."""
+        for side in ("base", "mine", "theirs"):
+            box = self.query_one(f"#{side}-preview", Vertical)
+            box.remove_children()
+            shown = (current.files or {}).get(side) if current is not None else None
+            if shown is not None and shown.note and current.shown[side] is not None:
+                box.mount(ImagePreview(current.label, shown))
 
     def _show_result(self, view: ConflictView, current: FieldInConflict | None) -> None:
         pane = self.query_one("#result-pane")
@@ -555,6 +625,9 @@ class ConflictScreen(Screen):
             pane.border_title = RESULT_TITLES[choice.take]
         if choice.shown is None:
             text.update(Content.styled("∅ the record is deleted", "bold $text-error"))
+            return
+        if current is not None and current.is_file:
+            text.update(Content(choice.shown))
             return
         base = (current.shown["base"] or "") if current else ""
         words = use_words(base, choice.shown)
@@ -663,6 +736,13 @@ class ConflictScreen(Screen):
             self.notify(
                 "One side deleted this record: keep it (m) or let it go (t), then edit it "
                 "in the record form.",
+                severity="warning",
+            )
+            return
+        if current.is_file:
+            self.notify(
+                f"A file is taken whole: mine (m) or theirs (t). To attach another, accept "
+                f"one, then change {current.label} in the record form.",
                 severity="warning",
             )
             return

@@ -11,10 +11,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
 
-from ...store import queries
+from ...store import files, queries
 from ...store.models import Account, Category, Record
 from ...store.schema import Schema
 from ..app import in_store_thread
+from ..file_views import show_file
 from ..messages import (
     CategoriesLoaded,
     ChangeDiscarded,
@@ -132,6 +133,7 @@ class MainScreen(Screen):
         record = queries.record(row_id)
         if record is not None and self.schema:
             record["labels"] = _related_labels(self.schema, record)
+            record["files"] = _shown_files(self.schema, record)
         self.post_message(RecordLoaded(record))
 
     # -- handlers -------------------------------------------------------------------
@@ -192,7 +194,8 @@ class MainScreen(Screen):
     def record_loaded(self, message: RecordLoaded) -> None:
         record = message.record
         labels = record.pop("labels", {}) if record else {}
-        self.query_one(RecordDetail).show(self.schema, record, labels)
+        shown_files = record.pop("files", {}) if record else {}
+        self.query_one(RecordDetail).show(self.schema, record, labels, shown_files)
 
     @on(RecordSaved)
     @on(RecordDeleted)
@@ -361,6 +364,15 @@ def _since(holder: dict) -> str:
         return f" since {when(datetime.fromisoformat(holder['since']))}"
     except (KeyError, TypeError, ValueError):
         return ""
+
+
+def _shown_files(schema: Schema, record: dict) -> dict:
+    """Each file field as the detail pane shows it (an image's preview read here)."""
+    model = schema.get(record["model"])
+    return {
+        field.name: show_file(record["values"].get(field.name), image=files.is_image_field(field))
+        for field in files.file_fields(model)
+    }
 
 
 def _related_labels(schema: Schema, record: dict) -> dict:

@@ -5,11 +5,18 @@ for booleans, a select for choices and foreign keys (local records of the
 target model), a selection list for many-to-many. Save checks every field
 first; a wrong value is marked on its field with the reason, and nothing is
 saved until all are right.
+
+A file field shows its file (name, size, here or not) and takes keys while
+focused: attach a file of this computer (typed with completion, or picked),
+clear it, open it with the system's program, or save a copy somewhere;
+content that is not here is downloaded first, in a worker. An attached file
+is a value like any other: saved with the form (ctrl+s), dropped with it (esc).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,11 +37,22 @@ from textual.widgets import (
     TextArea,
 )
 
-from ...store import edits, queries
+from ...store import edits, files, queries
 from ...store.models import Category, Record
 from ...store.schema import SERVER_DEFAULT, FieldError, FieldSchema, ModelSchema, Schema
+from .. import file_opening
 from ..app import in_store_thread
-from ..messages import RecordSaved
+from ..messages import (
+    ActionFailed,
+    FileAttached,
+    FileCopySaved,
+    FileDownloaded,
+    FileOpened,
+    FileRefused,
+    RecordSaved,
+)
+from ..widgets.file_field import FileField
+from .file_path import SAVE, FilePathScreen
 
 CHOICES_SHOWN = 500  # a select lists at most this many local records
 
@@ -63,6 +81,8 @@ class RecordFormScreen(Screen):
         )
         self.record: dict | None = None
         self.options: dict[str, list[tuple[str, object]]] = {}
+        self.file_infos: dict[str, files.FileInfo | None] = {}
+        self.attached: list[dict] = []  # files copied in for this form: forgotten unless saved
 
     def compose(self) -> ComposeResult:
         yield Static("Loading…", id="form-title")
@@ -102,10 +122,14 @@ class RecordFormScreen(Screen):
         for field in model.fields:
             if field.kind in ("fk", "m2m"):
                 options[field.name] = _related_options(self.schema, field)
-        self.app.call_from_thread(self._build, model, record, options)
+        values = record["values"] if record else {}
+        infos = {f.name: files.describe(values.get(f.name)) for f in files.file_fields(model)}
+        self.app.call_from_thread(self._build, model, record, options, infos)
 
-    async def _build(self, model: ModelSchema, record: dict | None, options: dict) -> None:
-        self.model, self.record, self.options = model, record, options
+    async def _build(
+        self, model: ModelSchema, record: dict | None, options: dict, infos: dict
+    ) -> None:
+        self.model, self.record, self.options, self.file_infos = model, record, options, infos
         values = record["values"] if record else {f.name: f.empty_value() for f in model.fields}
         values = {name: None if v is SERVER_DEFAULT else v for name, v in values.items()}
         if record is None and self.category_key and model.category_field:
@@ -142,13 +166,15 @@ class RecordFormScreen(Screen):
                 )
             )
         await container.mount_all(widgets)
-        first = container.query("Input, TextArea, Select, Switch, SelectionList").first()
+        first = container.query("Input, TextArea, Select, Switch, SelectionList, FileField").first()
         if first is not None:
             first.focus()
 
     def _widget_for(self, field: FieldSchema, value):
         wid = f"field-{field.name}"
         kind = field.kind
+        if files.is_file_field(field):
+            return FileField(field, value, self.file_infos.get(field.name), id=wid)
         if kind == "text":
             return TextArea(value or "", id=wid, soft_wrap=True, classes="text-field")
         if kind == "json":
@@ -289,6 +315,7 @@ class RecordFormScreen(Screen):
             errors = error.errors or {"__all__": str(error)}
             self.app.call_from_thread(self._refused, errors, str(error))
             return
+        files.prune(self.schema, only=self.attached)  # replaced before saving (not the saved)
         self.app.post_message(RecordSaved(saved.model, saved.object_pk, created))
         self.app.call_from_thread(self._saved, created)
 
@@ -303,10 +330,157 @@ class RecordFormScreen(Screen):
         self.dismiss()
 
     def action_cancel(self) -> None:
+        if self.attached:  # they leave the folder again; on the app: this screen is going
+            attached = list(self.attached)
+            forget = in_store_thread(lambda: files.prune(self.schema, only=attached))
+            self.app.run_worker(forget, thread=True, group="form-forget", exit_on_error=False)
         self.dismiss()
+
+    # -- file fields --------------------------------------------------------------
+
+    def _file_field(self) -> FileField | None:
+        """The focused file field; a word to the editor when the focus is elsewhere."""
+        focused = self.focused
+        if isinstance(focused, FileField):
+            return focused
+        self.notify("Move to a file field first (tab).", severity="warning")
+        return None
+
+    def _field_error(self, name: str, message: str) -> None:
+        label = self.query_one(f"#error-{name}", Label)
+        label.update(f"✗ {message}" if message else "")
+        label.set_class(bool(message), "-shown")
+        self.query_one(f"#field-{name}").set_class(bool(message), "-invalid")
+
+    def action_attach_file(self) -> None:
+        widget = self._file_field()
+        if widget is None:
+            return
+        name = widget.field.name
+        start = Path.cwd()
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self._attach_worker(name, str(path))
+
+        what = "an image" if files.is_image_field(widget.field) else "a file"
+        self.app.push_screen(FilePathScreen(f"Attach {what} to {widget.field.label}", start),
+                             chosen)  # fmt: skip
+
+    @work(thread=True, exit_on_error=False, group="form-file")
+    @in_store_thread
+    def _attach_worker(self, name: str, path: str) -> None:
+        try:
+            value = files.attach(self.schema, self.model.label, name, path)
+        except Exception as error:  # AttachError names the file; anything else, in words
+            self.post_message(FileRefused(name, _without_field(name, error)))
+            return
+        self.post_message(FileAttached(name, value, files.describe(value)))
+
+    @on(FileAttached)
+    def file_attached(self, message: FileAttached) -> None:
+        self.attached.append(message.value)
+        self.query_one(f"#field-{message.field}", FileField).hold(message.value, message.info)
+        self._field_error(message.field, "")
+
+    @on(FileRefused)
+    def file_refused(self, message: FileRefused) -> None:
+        self._field_error(message.field, message.reason)  # under the focused field: seen there
+
+    def action_clear_file(self) -> None:
+        widget = self._file_field()
+        if widget is None or widget.info is None:
+            return
+        if not widget.field.blank:
+            self._field_error(widget.field.name, "this field needs a file: attach another (a)")
+            return
+        widget.hold("", None)
+        self._field_error(widget.field.name, "")
+
+    def action_open_file(self) -> None:
+        widget = self._file_field()
+        if widget is None:
+            return
+        if widget.info is None:
+            self.notify("There is no file to open.", severity="warning")
+            return
+        self._open_worker(widget.field.name, widget.value)
+
+    @work(thread=True, exit_on_error=False, group="form-file-open")
+    @in_store_thread
+    def _open_worker(self, name: str, value: dict) -> None:
+        ref = files.ref_of(value)
+        try:
+            command = file_opening.opener_command()
+            self._content_here(name, value)
+            file_opening.open_with_system(file_opening.viewing_copy(value), command)
+        except Exception as error:  # no opener, offline, refused: said, never a traceback
+            self.app.post_message(ActionFailed(f"{ref.base_name} not opened", _reason(error)))
+            return
+        self.post_message(FileOpened(ref.base_name, command[0]))
+
+    def action_save_file_copy(self) -> None:
+        widget = self._file_field()
+        if widget is None:
+            return
+        info = widget.info
+        if info is None:
+            self.notify("There is no file to save.", severity="warning")
+            return
+        downloads = Path.home() / "Downloads"
+        start = (downloads if downloads.is_dir() else Path.cwd()) / info.base_name
+        name, value = widget.field.name, widget.value
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self._save_copy_worker(name, value, str(path))
+
+        self.app.push_screen(FilePathScreen(f"Save a copy of {info.base_name} as", start, SAVE),
+                             chosen)  # fmt: skip
+
+    @work(thread=True, exit_on_error=False, group="form-file-save")
+    @in_store_thread
+    def _save_copy_worker(self, name: str, value: dict, target: str) -> None:
+        ref = files.ref_of(value)
+        path = Path(target)
+        if path.is_dir():
+            path = path / ref.base_name
+        try:
+            if path.exists():
+                raise FileExistsError(f"{path} is there already: choose another name")
+            self._content_here(name, value)
+            written = files.save_copy(value, path)
+        except Exception as error:
+            self.app.post_message(ActionFailed(f"{ref.base_name} not saved", _reason(error)))
+            return
+        self.post_message(FileCopySaved(ref.base_name, str(written)))
+
+    def _content_here(self, name: str, value: dict) -> None:
+        """In a worker: download the content first when it is not here."""
+        if files.has_content(value):
+            return
+        ref = files.ref_of(value)
+        self.app.notify(f"Downloading {ref.base_name} ({files.size_text(ref.size)})…")
+        self.app.engine().fetch_file(value)
+        self.post_message(FileDownloaded(name, files.describe(value)))
+
+    @on(FileDownloaded)
+    def file_downloaded(self, message: FileDownloaded) -> None:
+        self.query_one(f"#field-{message.field}", FileField).content_arrived(message.info)
+
+    @on(FileOpened)
+    def file_opened(self, message: FileOpened) -> None:
+        self.notify(f"Opened {message.name} with {message.program}.")
+
+    @on(FileCopySaved)
+    def file_copy_saved(self, message: FileCopySaved) -> None:
+        self.notify(f"Saved a copy of {message.name} as {message.path}.", title="Saved a copy")
 
 
 def _value_of(field: FieldSchema, widget):
+    if isinstance(widget, FileField):
+        field.validate(widget.value)
+        return widget.value
     if isinstance(widget, TextArea):
         if field.kind == "json":
             return field.parse(widget.text)
@@ -324,6 +498,16 @@ def _value_of(field: FieldSchema, widget):
         field.validate(value)
         return value
     return field.parse(widget.value)
+
+
+def _without_field(name: str, error: Exception) -> str:
+    """An attach error without its leading "field: " (it is shown under the field)."""
+    text = str(error) or type(error).__name__
+    return text.removeprefix(f"{name}: ")
+
+
+def _reason(error: Exception) -> str:
+    return getattr(error, "detail", None) or str(error) or type(error).__name__
 
 
 def _default_model(schema: Schema) -> ModelSchema | None:
