@@ -112,6 +112,8 @@ def test_attaching_in_the_form_refuses_bad_files_on_the_field_and_saves_nothing_
     too_big = tmp_path / "huge.jpg"
     with open(too_big, "wb") as sparse:
         sparse.truncate(LIMIT + 1)  # over the site's limit, refused before any byte is read
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a picture")
     harbour = tmp_path / "harbour.png"
     harbour_sha = sha(png(harbour, (20, 90, 160)))
     harbour_line = f"harbour.png · {size_text(harbour.stat().st_size)} · here"
@@ -132,6 +134,10 @@ def test_attaching_in_the_form_refuses_bad_files_on_the_field_and_saves_nothing_
                 await attach(pilot, form, too_big)
                 assert "huge.jpg is 50 MB" in field_error(form)
                 assert "over the site's limit of 50 MB" in field_error(form)
+                await attach(pilot, form, notes)
+                assert field_error(form) == (
+                    "✗ notes.txt is not an image (Pillow cannot read it); attach a valid image"
+                ), field_error(form)
                 assert image_field(form).line == "river-crossing.jpg · 25 KB · here"
 
                 await attach(pilot, form, harbour, typed=str(tmp_path / "harb"))
@@ -193,12 +199,30 @@ async def sync(pilot) -> None:
     await settle(pilot)
 
 
+async def save_copy(pilot, form, target: Path) -> None:
+    """w on the image field, saved as `target`."""
+    from fieldsync_tui.app.screens.file_path import FilePathScreen
+
+    image_field(form).focus()
+    await pilot.press("w")
+    await screen_is(pilot, FilePathScreen, "the save-a-copy dialog")
+    pilot.app.screen.query_one("#path", Input).value = str(target)
+    await pilot.press("enter")
+    await until(pilot, lambda: pilot.app.screen is form, "back on the form")
+    await until(pilot, lambda: said(pilot.app, f"as {target}"), "the copy saved")
+
+
 def test_a_photo_attached_offline_in_the_app_reaches_the_central_storage_and_clears(
-    driver, central, politics, tmp_path, monkeypatch
+    driver, central, editor1, tmp_path, monkeypatch
 ):
     from fieldsync_tui.app.screens.main import MainScreen
+    from fieldsync_tui.store import files
 
+    files.set_download_limit(0)  # nothing comes by itself: content on demand only
+    editor1.checkout("Politics")
     pk, _values = politics_photos(central)[0]
+    seeded = stored_image(central, pk)
+    copy = tmp_path / "copy.jpg"
     harbour = tmp_path / "harbour.png"
     harbour_sha = sha(png(harbour, (200, 60, 30)))
     harbour_line = f"harbour.png · {size_text(harbour.stat().st_size)} · here"
@@ -211,7 +235,11 @@ def test_a_photo_attached_offline_in_the_app_reaches_the_central_storage_and_cle
             await online(pilot)
             await highlight_category(pilot, "Politics")
             await highlight_photo(pilot, pk)
+            assert detail_text(app).rstrip().endswith(" · not downloaded")
             form = await open_form(pilot)
+            assert image_field(form).line.endswith(" · not downloaded")
+            await save_copy(pilot, form, copy)  # downloaded first, then written
+            assert image_field(form).line.endswith(" · here")
             await attach(pilot, form, harbour)
             await pilot.press("o")  # open it with "the system's program"
             await until(pilot, lambda: said(app, "Opened harbour.png with sh"), "opened")
@@ -231,6 +259,7 @@ def test_a_photo_attached_offline_in_the_app_reaches_the_central_storage_and_cle
             assert status_bar(app).status.conflicts == 0
 
     asyncio.run(scenario())
+    assert sha(copy.read_bytes()) == seeded["sha256"]
     assert opened.read_bytes() == harbour.read_bytes()
     assert stored_image(central, pk) == {"name": "", "sha256": ""}
 
