@@ -7,6 +7,7 @@ the path: what is done with it (and every check) is the caller's, in a worker.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -69,6 +70,17 @@ class FilePathScreen(ModalScreen[Path | None]):
         box = self.query_one("#path", Input)
         box.focus()
         box.cursor_position = len(box.value)
+
+    @on(Input.Changed, "#path")
+    def path_typed(self, event: Input.Changed) -> None:
+        """The folders follow the folder being typed (not a pick in the tree itself)."""
+        if not event.input.has_focus:
+            return
+        typed = Path(os.path.expanduser(event.value or "."))
+        folder = typed if event.value.endswith(os.sep) else typed.parent
+        tree = self.query_one(VisibleFolderTree)
+        if folder != Path(tree.path) and folder.is_dir():
+            tree.path = folder
 
     @on(Input.Submitted, "#path")
     def typed(self, event: Input.Submitted) -> None:
