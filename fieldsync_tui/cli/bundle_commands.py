@@ -1,42 +1,25 @@
 """``fieldsync export`` and ``fieldsync import``: syncing by file (docs/bundles.md).
 
 For offices with no connection at all. Only ``export CATEGORY`` needs the
-server (it asks for a category bundle signed for this device); exporting the
-queued changes (signed with the device's key from the keyring) and importing
-a bundle (checked with the site key pinned at login) work with the server out
-of reach.
+server (it asks for a category bundle signed for this device, carrying file
+content up to the editor's download limit); exporting the queued changes
+(signed with the device's key from the keyring, carrying the files they
+name) and importing a bundle (checked with the site key pinned at login)
+work with the server out of reach.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from server_plugin.protocol.files import size_text
+
 from .. import credentials
+from ..store import files
 from ..store.models import Account, Category, Record
 from ..sync import bundles
 from ..sync.engine import NotLoggedIn
 from .output import emit_json
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Whole or not at all: a half-written bundle would only be refused later."""
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with open(partial, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(partial, path)
-    except OSError as error:
-        raise bundles.BundleRefused(f"cannot write {path}: {error.strerror}") from None
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise bundles.BundleRefused(f"cannot read {path}: {error.strerror}") from None
 
 
 def export(args, folder: Path) -> int:
@@ -48,18 +31,33 @@ def export(args, folder: Path) -> int:
     if not args.changes:
         engine = _engine(args)
         category = engine.find_category(args.category)
-        _write(args.output, engine.transport.category_bundle(category.key))
-        print(f"Wrote {category.name} to {args.output}; this device now holds its checkout. "
+        limit = files.download_limit()
+        bundles.write_file(
+            args.output, lambda out: engine.transport.category_bundle(category.key, out, limit)
+        )
+        print(f"Wrote {category.name} to {args.output} (file content up to {size_text(limit)} "
+              "each); this device now holds its checkout. "
               f"Load it with `fieldsync import {args.output}`.")  # fmt: skip
         return 0
-    exported = bundles.export_changes(_signing_key())
-    _write(args.output, exported.data)
+    exported = bundles.export_changes(_signing_key(), args.output)
     if args.json:
         emit_json(
-            {"file": str(args.output), "changes": exported.changes, "held_back": exported.held_back}
+            {
+                "file": str(args.output),
+                "changes": exported.changes,
+                "held_back": exported.held_back,
+                "files": exported.files,
+                "file_bytes": exported.file_bytes,
+                "files_not_here": exported.not_here,
+            }
         )
         return 0
     print(f"Wrote {exported.changes} change(s) to {args.output}: {bundles.UPLOAD_HINT}.")
+    if exported.files:
+        print(f"It carries {exported.files} file(s) ({size_text(exported.file_bytes)}).")
+    if exported.not_here:
+        print(f"Not in this folder, so not carried (the central site must have them): "
+              f"{', '.join(exported.not_here)}.")  # fmt: skip
     if exported.held_back:
         print(f"{exported.held_back} later change(s) wait for this bundle's answers "
               "(or a conflict) and go in the next one.")  # fmt: skip
@@ -77,7 +75,7 @@ def _signing_key() -> str | None:
 def import_(args, folder: Path) -> int:
     from .commands import _attention_code
 
-    imported = bundles.import_bundle(_read(args.file))
+    imported = bundles.import_bundle(Path(args.file))
     status = _attention_code()
     if args.json:
         emit_json(
@@ -86,6 +84,7 @@ def import_(args, folder: Path) -> int:
                 "categories": imported.categories,
                 "settled": dict(imported.settled),
                 "pulled": dict(imported.pulled),
+                "files": dict(imported.files),
                 "problems": imported.problems,
                 "warnings": imported.warnings,
             }
@@ -99,6 +98,9 @@ def import_(args, folder: Path) -> int:
     else:
         settled = ", ".join(f"{n} {s}" for s, n in sorted(imported.settled.items())) or "nothing"
         print(f"Imported the answers: {settled}. Pulled: {pulled}.")
+    if imported.files["placed"]:
+        print(f"Files: {imported.files['placed']} brought in "
+              f"({size_text(imported.files['placed_bytes'])}).")  # fmt: skip
     for warning in imported.warnings:
         print(f"warning: {warning}")
     for problem in imported.problems:

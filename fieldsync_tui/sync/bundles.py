@@ -2,32 +2,44 @@
 
 Nothing here talks to the network. A category bundle becomes a checkout
 exactly as a pull would have left it (records with their base versions, the
-cursor); `export_changes` freezes the queue as a push does (apply.freeze: a
-frozen change travels as is, under its id, however many times it is sent);
+cursor), and the file content it carries goes into the data folder's
+``files/`` as a download would; `export_changes` freezes the queue as a push
+does (apply.freeze: a frozen change travels as is, under its id, however many
+times it is sent) and carries the content of the files those changes name;
 an answers bundle settles the queue as a push's answer does
 (apply.apply_push_result), then pulls the feeds it carries. Every import is
-one transaction, and a file is checked against the site key pinned at login
-before anything in it is read: a refused or broken file changes nothing. The
-changes this device exports are signed by its own private key, which only
-the keyring holds.
+one transaction, and a file is checked against the site key pinned at login,
+every content it carries hashed, before anything in it is read: a refused or
+broken file changes nothing. The changes this device exports are signed by
+its own private key, which only the keyring holds. Bundles are streamed from
+and to files, never held whole in memory.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 
 from server_plugin.protocol import bundle_format, wire
-from server_plugin.protocol.bundle_format import BundleError
+from server_plugin.protocol.bundle_format import BundleError, CarriedFile
+from server_plugin.protocol.files import CHUNK_BYTES, FileRef, size_text
 
+from ..store import files
 from ..store.models import Account, Category, PendingChange
 from ..store.schema import Schema
 from .apply import apply_feed_page, apply_push_result, apply_review_outcome, freeze
 from .engine import EngineError, NotLoggedIn, next_round
+from .file_transfer import refs_of_change
 from .schema_change import carry_over
+
+T = TypeVar("T")
 
 UPLOAD_HINT = (
     "upload it on the central site (admin → Devices → Apply a changes bundle, "
@@ -41,9 +53,11 @@ class BundleRefused(EngineError):
 
 @dataclass
 class ChangesExport:
-    data: bytes
     changes: int  # in the file
     held_back: int  # queued, but waiting for an earlier change's answer or a conflict
+    files: int = 0  # contents carried
+    file_bytes: int = 0
+    not_here: list[str] = field(default_factory=list)  # named, content not in this folder
 
 
 @dataclass
@@ -54,6 +68,25 @@ class Imported:
     pulled: Counter = field(default_factory=Counter)  # new / updated / deleted / conflicts
     problems: list[str] = field(default_factory=list)  # what could not be done, in words
     warnings: list[str] = field(default_factory=list)  # e.g. others hold it too (advisory)
+    files: Counter = field(default_factory=Counter)  # placed, placed_bytes, here already
+
+
+def write_file(path: Path, write: Callable[[BinaryIO], T]) -> T:
+    """`write(out)` into a ``.partial`` file beside `path`, synced, then renamed into
+    place: whole or not at all (a half-written bundle would only be refused later)."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, "wb") as out:
+            written = write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    except OSError as error:
+        raise BundleRefused(f"cannot write {path}: {error.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return written
 
 
 def _account() -> Account:
@@ -99,9 +132,10 @@ def _device(account: Account) -> dict:
 # -- exporting the queue ------------------------------------------------------------------
 
 
-def export_changes(signing_key: str | None) -> ChangesExport:
-    """Freeze the queue into a changes bundle signed by this device's private key
-    (committed before it is returned, so a change in a file is always frozen here too)."""
+def export_changes(signing_key: str | None, output: Path) -> ChangesExport:
+    """Freeze the queue into a changes bundle signed by this device's private key, written
+    to `output` with the content of the files its changes name that are here (the
+    freeze is committed first, so a change in a file is always frozen here too)."""
     account = _keyed_account()
     if not signing_key:
         raise NotLoggedIn(
@@ -110,7 +144,7 @@ def export_changes(signing_key: str | None) -> ChangesExport:
         )
     schema = Schema(account.schema)
     with transaction.atomic():
-        changes = []
+        changes, refs = [], {}
         for entry in next_round():
             payload = freeze(schema, entry)
             if payload is None:  # edited back to the server's values: nothing to send
@@ -124,6 +158,7 @@ def export_changes(signing_key: str | None) -> ChangesExport:
             entry.attempts += 1
             entry.save(update_fields=["payload", "attempts"])
             changes.append(entry.payload)
+            refs.update({ref.sha256: ref for ref in refs_of_change(schema, entry).values()})
         held_back = PendingChange.objects.filter(state=PendingChange.QUEUED).count() - len(changes)
         payload = {
             "changes": changes,
@@ -138,27 +173,56 @@ def export_changes(signing_key: str | None) -> ChangesExport:
                 )
             ],
         }
-    data = bundle_format.make(
-        bundle_format.CHANGES,
-        signing_key=signing_key,
-        server=account.server_id,
-        device=_device(account),
-        payload=payload,
+    carried = [_carried(ref) for ref in refs.values() if files.has_content(ref)]
+    write_file(
+        output,
+        lambda out: bundle_format.write(
+            out,
+            bundle_format.CHANGES,
+            signing_key=signing_key,
+            server=account.server_id,
+            device=_device(account),
+            payload=payload,
+            files=carried,
+        ),
     )
-    return ChangesExport(data, len(changes), held_back)
+    return ChangesExport(
+        changes=len(changes),
+        held_back=held_back,
+        files=len(carried),
+        file_bytes=sum(item.size for item in carried),
+        not_here=sorted(ref.base_name for ref in refs.values() if not files.has_content(ref)),
+    )
+
+
+def _carried(ref: FileRef) -> CarriedFile:
+    path = files.content_path(ref)
+    return CarriedFile(ref.sha256, ref.size, lambda: open(path, "rb"), ref.content_type)
 
 
 # -- importing ------------------------------------------------------------------------------
 
 
-def read_bundle(data: bytes) -> bundle_format.Bundle:
-    """The bundle, if the site this folder logged in to signed it for this folder's
-    device and nothing was altered since."""
+def read_bundle(source: bundle_format.Source) -> bundle_format.Bundle:
+    """The bundle (bytes, a path or a binary file), if the site this folder logged in to
+    signed it for this folder's device and nothing in it was altered since, the content
+    of every file it carries included. The caller closes it."""
     account = _keyed_account()
     try:
-        bundle = bundle_format.read(data)
+        bundle = bundle_format.read(source)
     except BundleError as error:
         raise BundleRefused(str(error)) from None
+    except OSError as error:
+        raise BundleRefused(f"cannot read {source}: {error.strerror}") from None
+    try:
+        _check(bundle, account)
+    except BaseException:
+        bundle.close()
+        raise
+    return bundle
+
+
+def _check(bundle: bundle_format.Bundle, account: Account) -> None:
     if bundle.kind == bundle_format.CHANGES:
         raise BundleRefused(
             f"this is a changes bundle, made by {bundle.describe_device()} for the central "
@@ -176,30 +240,61 @@ def read_bundle(data: bytes) -> bundle_format.Bundle:
         )
     try:
         bundle.verify(account.site_key)
+        bundle.check_files()
     except BundleError as error:
         raise BundleRefused(str(error)) from None
-    return bundle
 
 
-def import_bundle(data: bytes) -> Imported:
-    """Import a category or answers bundle in one transaction."""
-    bundle = read_bundle(data)
-    imported = Imported(bundle.kind)
-    try:
-        with transaction.atomic():
-            # The store follows a new schema as on a sync (schema_change.py).
-            imported.warnings += carry_over(_account().schema, bundle.payload["schema"])
-            schema = _take_schema(bundle.payload["schema"])
-            if bundle.kind == bundle_format.ANSWERS:
-                _settle(schema, bundle.payload, imported)
-            _pull(schema, None, bundle.payload["reference"], imported)
-            for item in bundle.payload["categories"]:
-                _import_category(schema, item, imported)
-    except (KeyError, TypeError, ValueError) as error:
-        raise BundleRefused(
-            f"the bundle's content is incomplete ({error}); nothing imported"
-        ) from None
+def import_bundle(source: bundle_format.Source) -> Imported:
+    """Import a category or answers bundle in one transaction, then put the file content
+    it carries into the data folder."""
+    with read_bundle(source) as bundle:
+        imported = Imported(bundle.kind)
+        try:
+            with transaction.atomic():
+                # The store follows a new schema as on a sync (schema_change.py).
+                imported.warnings += carry_over(_account().schema, bundle.payload["schema"])
+                schema = _take_schema(bundle.payload["schema"])
+                if bundle.kind == bundle_format.ANSWERS:
+                    _settle(schema, bundle.payload, imported)
+                _pull(schema, None, bundle.payload["reference"], imported)
+                for item in bundle.payload["categories"]:
+                    _import_category(schema, item, imported)
+        except (KeyError, TypeError, ValueError) as error:
+            raise BundleRefused(
+                f"the bundle's content is incomplete ({error}); nothing imported"
+            ) from None
+        _place_files(bundle, imported)
     return imported
+
+
+def _place_files(bundle: bundle_format.Bundle, imported: Imported) -> None:
+    """Each carried content into ``files/<sha256>``, through its ``.part`` and the check
+    a download gets (store.files.accept_partial); content here already stays."""
+    for sha256, size in bundle.files.items():
+        ref = FileRef(sha256, size, sha256)
+        if files.has_content(ref):
+            imported.files["here already"] += 1
+            continue
+        partial = files.partial_path(sha256)
+        try:
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            with bundle.open_file(sha256) as member, open(partial, "wb") as out:
+                while chunk := member.read(CHUNK_BYTES):
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            files.accept_partial(ref)
+        except (OSError, files.ContentMismatch) as error:
+            partial.unlink(missing_ok=True)
+            why = getattr(error, "strerror", None) or str(error)
+            imported.problems.append(
+                f"the content of a file ({size_text(size)}, {sha256[:12]}…) could not be put "
+                f"in the data folder: {why}; import the bundle again"
+            )
+            continue
+        imported.files["placed"] += 1
+        imported.files["placed_bytes"] += size
 
 
 def _take_schema(data: dict) -> Schema:

@@ -34,6 +34,7 @@ from server_plugin.protocol.files import CHUNK_BYTES, FileRef
 from .crash_points import CrashHook
 
 _RETRY_STATUS = (500, 502, 503, 504)
+_BUNDLE_TYPES = ("application/zip", "application/gzip")  # bundle_format's, old and new
 
 
 class TransportError(Exception):
@@ -201,29 +202,44 @@ class Transport:
     def me(self) -> dict:
         return self.request("GET", "auth/me")
 
-    def category_bundle(self, key: str) -> bytes:
-        """A signed category bundle for this device (docs/bundles.md): a file, not JSON.
+    def category_bundle(self, key: str, out, download_limit: int | None = None) -> int:
+        """Write a signed category bundle for this device (docs/bundles.md) to `out`, a
+        binary file, streamed; returns its size. It carries the content of each file of
+        at most `download_limit` bytes (the server's default: 2 MB).
 
         The server takes this device's checkout of the category, as checkout does.
         """
         if not self.token:
             raise AuthFailed("not logged in: run `fieldsync login URL --username NAME`")
+        params = {} if download_limit is None else {"download_limit": download_limit}
         try:
             response = self.session.get(
                 self.base + f"categories/{key}/bundle",
+                params=params,
                 headers={"Authorization": f"Bearer {self.token}"},
                 timeout=(3.05, self.timeout),
+                stream=True,
             )
         except requests.exceptions.SSLError as error:
             raise _certificate_rejected(self.base, error) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             raise Offline(f"cannot reach {self.base}: {_reason(error)}") from None
-        if response.status_code == 200 and response.content.startswith(b"\x1f\x8b"):
-            return response.content
-        try:
-            data = _json_of(response, self.base)
-        except _Truncated:
-            raise Offline("the server's answer broke off; try again") from None
+        with response:
+            kind = response.headers.get("Content-Type", "").split(";")[0].strip()
+            if response.status_code == 200 and kind in _BUNDLE_TYPES:
+                written = 0
+                try:
+                    for chunk in response.iter_content(CHUNK_BYTES):
+                        out.write(chunk)
+                        written += len(chunk)
+                except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError,
+                        requests.Timeout) as error:  # fmt: skip
+                    raise Offline(f"the bundle's download broke off: {_reason(error)}") from None
+                return written
+            try:
+                data = _json_of(response, self.base)
+            except _Truncated:
+                raise Offline("the server's answer broke off; try again") from None
         if response.status_code == 401:
             raise AuthFailed(data.get("detail", "not authorised"), data.get("error", ""))
         if response.status_code >= 500:

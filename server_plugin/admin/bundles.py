@@ -1,9 +1,11 @@
 """The admin's bundle pages, for offices with no connection (docs/bundles.md).
 
-"Export a category for a device" downloads a signed category bundle and
-takes the device's checkout; "Apply a changes bundle" uploads what an office
-exported, applies it through the push path and shows each change's result,
-with the answers bundle to download. Both hang off the Devices admin (links
+"Export a category for a device" downloads a signed category bundle (with
+the content of its files up to a size the page asks) and takes the device's
+checkout; "Apply a changes bundle" uploads what an office exported, stores
+the files it carries, applies it through the push path and shows each
+change's result, with the answers bundle to download. Bundles are written to
+temporary files and streamed, never held whole in memory. Both hang off the Devices admin (links
 on the Devices and Checkouts lists) and need staff status plus the
 permission to change devices: a bundle acts for a device. Exports are signed
 with the site's key; an upload is checked with the public key its device
@@ -17,13 +19,13 @@ from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
 from .. import bundles
-from ..conf import setting
+from ..api.bundles import bundle_download
 from ..errors import ApiError
 from ..models import Device
 from ..protocol import bundle_format
@@ -47,6 +49,14 @@ class ExportForm(forms.Form):
         help_text="The office's device: it will hold the category's checkout.",
     )
     category = forms.ChoiceField()
+    download_limit = forms.FloatField(
+        label="File content up to (MB)",
+        min_value=0,
+        required=False,
+        initial=bundle_format.DEFAULT_FILE_LIMIT / 1024 / 1024,
+        help_text="Each file of at most this size travels in the bundle; bigger files "
+        "travel as references, for the office to fetch when it is online.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,12 +70,6 @@ class UploadForm(forms.Form):
         label="Changes bundle",
         help_text="The file `fieldsync export --changes` wrote on the office's computer.",
     )
-
-
-def _attachment(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=bundle_format.MEDIA_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 class BundleAdminMixin:
@@ -102,12 +106,18 @@ class BundleAdminMixin:
             form = ExportForm(request.POST)
             if form.is_valid():
                 device, key = form.cleaned_data["device"], form.cleaned_data["category"]
+                megabytes = form.cleaned_data["download_limit"]
+                limit = (
+                    bundle_format.DEFAULT_FILE_LIMIT
+                    if megabytes is None
+                    else int(megabytes * 1024 * 1024)
+                )
                 try:
-                    data, name = bundles.export_category(device, key)
+                    return bundle_download(
+                        bundles.write_category, device, key, download_limit=limit
+                    )
                 except (ApiError, bundle_format.BundleError) as error:
                     messages.error(request, f"Not exported: {error}")
-                else:
-                    return _attachment(data, name)
         else:
             form = ExportForm(initial={"device": request.GET.get("device")})
         return self._page(
@@ -120,13 +130,11 @@ class BundleAdminMixin:
         if request.method == "POST" and form.is_valid():
             upload_file = form.cleaned_data["bundle"]
             try:
-                if upload_file.size > setting("MAX_BUNDLE_BYTES"):
-                    raise bundle_format.BundleError("the file is larger than MAX_BUNDLE_BYTES")
-                upload = bundles.read_changes(upload_file.read())
+                upload = bundles.read_changes(upload_file.file)
+                applied = bundles.apply_changes(upload)
             except bundle_format.BundleError as error:
                 messages.error(request, f"{upload_file.name} refused: {error}")
             else:
-                applied = bundles.apply_changes(upload)
                 answers = bundles.AnswersRequest.of(applied).to_json()
                 return self._page(
                     request,
@@ -147,7 +155,7 @@ class BundleAdminMixin:
             answers = signing.loads(
                 request.POST.get("answers", ""), salt=_ANSWERS_SALT, max_age=_ANSWERS_MAX_AGE
             )
-            data, name = bundles.make_answers(bundles.AnswersRequest.from_json(answers))
+            return bundle_download(bundles.write_answers, bundles.AnswersRequest.from_json(answers))
         except signing.BadSignature:
             return HttpResponseBadRequest(
                 "This download button is broken or too old: upload the bundle again "
@@ -155,4 +163,3 @@ class BundleAdminMixin:
             )
         except bundle_format.BundleError as error:
             return HttpResponseBadRequest(str(error))
-        return _attachment(data, name)

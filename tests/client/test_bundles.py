@@ -5,23 +5,27 @@ office imports it with the site STOPPED, edits, exports its changes; the
 site applies them with its management command (straight on its database:
 the site's web process stays down) and the office imports the answers.
 Every step after the export works with nothing to connect to, and at the
-end the office holds exactly what the server holds.
+end the office holds exactly what the server holds, photos' content
+included: it travels in the bundles both ways.
 """
 
 from __future__ import annotations
 
 import base64
 import configparser
-import gzip
-import json
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from server_plugin.protocol import bundle_format
+from tests.support.bundle_files import document_of, rewritten
 from tests.support.central import ROOT, CentralSite
 from tests.support.editor import Editor
 
+from .test_files_end_to_end import central_image, image_file, image_of, sha
 from .test_sync_end_to_end import assert_converged
 
 
@@ -68,7 +72,7 @@ def signing_key_in_keyring(editor: Editor) -> str:
 
 def resigned(data: bytes, signing_key: str, **header) -> bytes:
     """The same bundle, its header changed as given, signed by another key."""
-    document = json.loads(gzip.decompress(data))
+    document = document_of(data)
     return bundle_format.make(
         document["header"]["kind"],
         signing_key=signing_key,
@@ -158,10 +162,10 @@ def test_a_tampered_or_foreign_bundle_is_refused_by_import(central, editor1, edi
     good = tmp_path / "politics.fieldsync"
     editor1.run("export", "Politics", "-o", str(good))
     central.stop()
-    document = json.loads(gzip.decompress(good.read_bytes()))
+    document = document_of(good.read_bytes())
     document["payload"]["categories"][0]["changes"][0]["fields"]["title"] = "Forged"
     forged = tmp_path / "forged.fieldsync"
-    forged.write_bytes(gzip.compress(json.dumps(document).encode()))
+    forged.write_bytes(rewritten(good.read_bytes(), document=document))
     damaged = tmp_path / "damaged.fieldsync"
     data = good.read_bytes()
     damaged.write_bytes(data[: len(data) // 2] + b"\x00" * 16 + data[len(data) // 2 + 16 :])
@@ -241,3 +245,42 @@ def test_a_folder_logged_in_before_bundle_keys_is_told_to_log_in_again(central, 
         assert f"log in again (`fieldsync login {central.url} --username editor1`)" in message
     assert not (tmp_path / "again.fieldsync").exists()
     assert after["file"] == str(tmp_path / "o.fieldsync")  # logged in again: signed
+
+
+@pytest.mark.both_backends
+def test_photos_travel_in_bundles_both_ways_and_are_stored_once(central, editor1, tmp_path):
+    key = central.category_key("Politics")
+    category_file, changes_file, answers_file = (
+        tmp_path / name for name in ("politics.fieldsync", "office.fieldsync", "answers.fieldsync")
+    )  # fmt: skip
+    manage(central, "fieldsync_export_bundle", "--device", str(device_id(editor1)),
+           "--category", key, "-o", str(category_file))  # fmt: skip
+    pks = [pk for (model, pk) in central.records(key) if model == "news.photo"]
+    images = {pk: central_image(central, pk) for pk in pks}
+    central.stop()  # from here on there is nothing to connect to
+
+    imported = editor1.json("import", str(category_file))
+    brought = {pk: image_of(editor1, pk) for pk in pks}
+    photo = image_file(tmp_path / "taken in the office.png", side=64, noise=True)
+    editor1.run("edit", "photo", pks[0], "--set", f"image=@{photo}")
+    written = editor1.json("export", "--changes", "-o", str(changes_file))
+    applied = manage(central, "fieldsync_apply_bundle", str(changes_file), "-o", str(answers_file))
+    again = manage(central, "fieldsync_apply_bundle", str(changes_file), "-o", str(answers_file))
+    stored = central_image(central, pks[0])
+    answered = editor1.json("import", str(answers_file))
+    twice = editor1.json("import", str(answers_file))
+
+    assert imported["files"]["placed"] == len({i["sha256"] for i in images.values()}) > 1
+    for pk, image in images.items():  # every photo's content came with the category
+        assert (brought[pk]["sha256"], brought[pk]["here"]) == (image["sha256"], True)
+        assert sha(Path(brought[pk]["path"])) == image["sha256"]
+    assert (written["changes"], written["files"]) == (1, 1)
+    assert written["file_bytes"] == photo.stat().st_size
+    assert "Files: 1 stored" in applied and "Results: 1 applied." in applied
+    assert "Files: 1 the site held already" in again and "Results: 1 applied." in again
+    assert stored == {"name": "photos/taken_in_the_office.png", "sha256": sha(photo)}
+    assert answered["settled"] == {"applied": 1}
+    assert image_of(editor1, pks[0])["name"] == stored["name"]
+    assert (twice["settled"], twice["pulled"], twice["problems"]) == ({}, {}, [])
+    central.start()
+    assert_converged(central, editor1)

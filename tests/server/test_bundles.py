@@ -29,6 +29,7 @@ from server_plugin.errors import ApiError
 from server_plugin.models import ChangeReceipt, Checkout, Device, hash_token
 from server_plugin.protocol import bundle_format
 from server_plugin.protocol.bundle_format import BundleError
+from tests.support.bundle_files import document_of, rewritten
 
 from .conftest import Api, article_in, version_of
 
@@ -100,7 +101,8 @@ def update_of(export: dict, article: Article, **values) -> dict:
 
 
 def changes_bundle(api: Office, export: dict, *changes: dict, **header) -> bytes:
-    """What `fieldsync export --changes` writes on the device (signed with its key)."""
+    """What `fieldsync export --changes` writes on the device (signed with its key),
+    carrying `files` (bundle_format.CarriedFile) if given."""
     device = device_of(api)
     return bundle_format.make(
         bundle_format.CHANGES,
@@ -112,6 +114,7 @@ def changes_bundle(api: Office, export: dict, *changes: dict, **header) -> bytes
             "categories": [{"id": export["id"], "cursor": export["cursor"]}],
             "reference_cursor": 0,
         },
+        files=header.get("files", ()),
     )
 
 
@@ -130,12 +133,17 @@ def text_of(response) -> str:
     return html.unescape(response.content.decode())
 
 
+def body_of(response) -> bytes:
+    """A bundle download's bytes (streamed from a file, as the site sends them)."""
+    return b"".join(response.streaming_content)
+
+
 def answers_of(client: Client, response, api: Office) -> dict:
     """Download the answers bundle the results page offers, as the device reads it."""
     download = client.post(f"{ADMIN}/answers/", {"answers": response.context["answers_token"]})
     assert download.status_code == 200
     assert download["Content-Type"] == bundle_format.MEDIA_TYPE
-    return opened(download.content, api).payload
+    return opened(body_of(download), api).payload
 
 
 # -- keys, exchanged at login ---------------------------------------------------------
@@ -195,7 +203,7 @@ def test_category_export_carries_the_feed_the_schema_and_takes_the_checkout(edit
 
 def test_no_token_nor_its_hash_nor_a_private_key_is_written_in_a_bundle(editor1, newsroom):
     data, _ = bundles.export_category(device_of(editor1), str(newsroom.pk))
-    text = gzip.decompress(data).decode()
+    text = json.dumps(document_of(data))
 
     assert editor1.token not in text
     assert hash_token(editor1.token) not in text
@@ -222,7 +230,7 @@ def test_a_connected_editor_gets_a_bundle_from_the_api(editor1, newsroom):
     assert response.status_code == 200
     assert response["Content-Type"] == bundle_format.MEDIA_TYPE
     assert "attachment" in response["Content-Disposition"]
-    assert opened(response.content, editor1).payload["categories"][0]["id"] == str(newsroom.pk)
+    assert opened(body_of(response), editor1).payload["categories"][0]["id"] == str(newsroom.pk)
 
 
 def test_the_api_answers_json_when_the_bundle_is_refused(editor1, editor2, newsroom):
@@ -243,7 +251,7 @@ def test_the_admin_exports_a_category_for_a_device(editor1, newsroom):
     assert form.status_code == 200 and "Export a category for a device" in text_of(form)
     assert response.status_code == 200
     assert response["Content-Type"] == bundle_format.MEDIA_TYPE
-    assert opened(response.content, editor1).kind == "category"
+    assert opened(body_of(response), editor1).kind == "category"
     assert Checkout.objects.active().filter(device=device, category_key=str(newsroom.pk)).exists()
 
 
@@ -366,9 +374,9 @@ def _flip_a_byte(data: bytes) -> bytes:
 
 
 def _edit_the_payload(data: bytes) -> bytes:
-    document = json.loads(gzip.decompress(data))
+    document = document_of(data)
     document["payload"]["changes"][0]["values"]["title"] = "Not what the office wrote"
-    return gzip.compress(json.dumps(document).encode())
+    return rewritten(data, document=document)
 
 
 def _cut_off(data: bytes) -> bytes:

@@ -1,9 +1,10 @@
 """``manage.py fieldsync_apply_bundle FILE [-o ANSWERS]``.
 
-The command-line twin of the admin's upload page: applies a changes bundle
-through the push path (conflicts, review and receipts as online: applying
-the same file twice applies nothing twice), prints each change's result and
-writes the answers bundle the office imports with ``fieldsync import``.
+The command-line twin of the admin's upload page: stores the files a changes
+bundle carries, applies its changes through the push path (conflicts, review
+and receipts as online: applying the same file twice stores and applies
+nothing twice), prints each change's result and writes the answers bundle the
+office imports with ``fieldsync import``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...bundles import AnswersRequest, apply_changes, make_answers, read_changes
+from ...bundles import AnswersRequest, apply_changes, read_changes, write_answers
 from ...protocol.bundle_format import SUFFIX, BundleError
 from ._files import write_atomically
 
@@ -31,14 +32,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, answers, **options):
         try:
-            data = file.read_bytes()
+            upload = read_changes(file)
         except OSError as error:
             raise CommandError(f"cannot read {file}: {error.strerror}") from None
-        try:
-            upload = read_changes(data)
         except BundleError as error:
             raise CommandError(f"{file} refused: {error}") from None
-        applied = apply_changes(upload)
+        try:
+            applied = apply_changes(upload)
+        except BundleError as error:
+            raise CommandError(f"{file} refused: {error}") from None
         device = upload.device
         self.stdout.write(f"{file}: {len(upload.changes)} change(s) from device {device.pk} "
                           f"({device.name}, {device.user})")  # fmt: skip
@@ -54,12 +56,15 @@ class Command(BaseCommand):
             )
         for warning in applied.warnings:
             self.stdout.write(f"  warning: {warning}")
+        if applied.files_text:
+            self.stdout.write(f"Files: {applied.files_text}.")
         counts = ", ".join(f"{n} {status}" for status, n in sorted(applied.counts().items()))
         self.stdout.write(f"Results: {counts or 'nothing to apply'}.")
         target = answers or file.with_name(file.name.removesuffix(SUFFIX) + ".answers" + SUFFIX)
         try:
-            answer_data, _name = make_answers(AnswersRequest.of(applied))
+            write_atomically(target, lambda out: write_answers(AnswersRequest.of(applied), out))
         except BundleError as error:
             raise CommandError(f"applied, but no answers: {error}") from None
-        write_atomically(target, answer_data)
+        except OSError as error:
+            raise CommandError(f"applied, but cannot write {target}: {error.strerror}") from None
         self.stdout.write(f"Wrote the answers to {target}: import it with `fieldsync import`.")
