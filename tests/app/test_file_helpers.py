@@ -41,3 +41,14 @@ def test_a_file_pillow_cannot_read_is_previewed_as_words(tmp_path):
     text = tmp_path / "notes.jpg"
     text.write_text("not an image")
     assert picture_of(text) == (None, "no preview: Pillow cannot read this file as an image")
+
+
+def test_without_textual_image_a_preview_says_what_to_install_and_draws_nothing(monkeypatch):
+    from fieldsync_tui.app.file_views import FileShown
+    from fieldsync_tui.app.widgets import image_preview
+
+    monkeypatch.setattr(image_preview, "Picture", None)
+    shown = FileShown(None, "harbour.jpg · 340 KB · here", picture=object(), note="1280 × 853 JPEG")
+    preview = image_preview.ImagePreview("Image", shown)
+    assert not preview.drawn
+    assert preview.note == "1280 × 853 JPEG · no preview: install fieldsync[images] (textual-image)"
