@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from server_plugin.protocol import bundle_format
-from tests.support.bundle_files import document_of, rewritten
+from tests.support.bundle_files import document_of, old_format, rewritten
 from tests.support.central import ROOT, CentralSite
 from tests.support.editor import Editor
 
@@ -161,7 +161,18 @@ def test_a_conflict_inside_a_bundle_comes_back_and_is_resolved_offline(central, 
 def test_a_tampered_or_foreign_bundle_is_refused_by_import(central, editor1, editor2, tmp_path):
     good = tmp_path / "politics.fieldsync"
     editor1.run("export", "Politics", "-o", str(good))
+    site_key = central.shell("from server_plugin import bundles\nprint(bundles.site_signing_key())")
     central.stop()
+    document = document_of(good.read_bytes())
+    first = document["header"]["files"][0]
+    swap = {f"files/{first['sha256']}": b"\0" * first["size"]}
+    photo = tmp_path / "photo.fieldsync"  # a photo's content swapped, the zip still valid
+    photo.write_bytes(rewritten(good.read_bytes(), replace=swap))
+    before_files = tmp_path / "before-files.fieldsync"  # as fieldsync wrote it before files
+    before_files.write_bytes(old_format(
+        "category", signing_key=site_key.strip(), server=document["header"]["server"],
+        device={"id": device_id(editor1), "name": "", "user": ""}, payload=document["payload"],
+    ))  # fmt: skip
     document = document_of(good.read_bytes())
     document["payload"]["categories"][0]["changes"][0]["fields"]["title"] = "Forged"
     forged = tmp_path / "forged.fieldsync"
@@ -188,6 +199,7 @@ def test_a_tampered_or_foreign_bundle_is_refused_by_import(central, editor1, edi
     another_site = editor1.run("import", str(tmp_path / "other-site.fieldsync"), check=False)
     claimed = editor1.run("import", str(tmp_path / "claims-this-site.fieldsync"), check=False)
     no_site = editor1.run("import", str(tmp_path / "no-site.fieldsync"), check=False)
+    swapped = editor1.run("import", str(photo), check=False)
 
     assert "signature does not match" in one_line_error(edited)
     assert "damaged" in one_line_error(broken) or "cut off" in broken.stderr
@@ -195,10 +207,15 @@ def test_a_tampered_or_foreign_bundle_is_refused_by_import(central, editor1, edi
     assert "signed by another central site's key" in one_line_error(another_site)
     assert "not signed by the central site" in one_line_error(claimed)
     assert "names no central site" in one_line_error(no_site)
+    assert "is not the content its signed list names" in one_line_error(swapped)
     assert editor1.count("record") == 0 and editor2.count("record") == 0
     assert editor1.count("category", "checked_out = 1") == 0
-    editor1.run("import", str(good))  # the genuine file still imports
-    assert editor1.count("category", "checked_out = 1") == 1
+    assert not (editor1.folder / "files").exists() or not any((editor1.folder / "files").iterdir())
+    old = editor1.json("import", str(before_files))  # the genuine file, in the old format
+    assert editor1.count("category", "checked_out = 1") == 1 and editor1.count("record") > 0
+    assert old["files"] == {} and old["pulled"]["new"] == editor1.count("record")
+    again = editor1.json("import", str(good))  # the same, with files: no records twice
+    assert again["pulled"] == {} and again["files"]["placed"] == len(document["header"]["files"])
 
 
 def test_a_changes_bundle_is_not_imported_by_the_client(central, editor1, tmp_path):
