@@ -130,13 +130,24 @@ def test_a_file_put_centrally_reaches_the_client_and_clearing_it_works(
     assert written.stdout.startswith("Wrote harbour.png (") and "copy.png" in written.stdout
     assert (tmp_path / "copy.png").read_bytes() == image.read_bytes()
 
-    editor1.run("edit", "photo", pk, "--set", "image=")
+    lost = image_file(tmp_path / "lost.png", side=50)
+    editor1.run("edit", "photo", pk, "--set", f"image=@{lost}")
+    (editor1.folder / "files" / sha(lost)).unlink()  # gone from the folder, never uploaded
+    stuck = editor1.run("sync", check=False)
+    (rejected,) = editor1.json("rejected")
+
+    assert stuck.returncode == 3 and central_image(central, pk)["sha256"] == sha(image)
+    assert rejected["reasons"] == [
+        "image: the content of lost.png is not in this folder; attach it again"
+    ]
+    editor1.run("edit", "photo", pk, "--set", "image=")  # the next edit replaces it
     editor1.run("sync")
 
     assert central_image(central, pk) == {"name": "", "sha256": ""}
     assert image_of(editor1, pk) == {} and editor1.json("show", "photo", pk)["values"][
         "image"
     ] == ""
+    assert editor1.json("rejected") == [] and editor1.json("status")["queued"] == 0
     assert_converged(central, editor1)
 
 
