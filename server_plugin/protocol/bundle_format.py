@@ -42,6 +42,7 @@ from typing import Any, BinaryIO
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from . import wire
 from .files import CHUNK_BYTES, SHA256
 
 FORMAT = "fieldsync-bundle"
@@ -464,10 +465,12 @@ def _read_gzip(stream: BinaryIO, max_bytes: int) -> Bundle:
 
 
 def _parse(text: bytes) -> Bundle:
-    try:
-        document = json.loads(text.decode("utf-8"))
+    try:  # within the protocol's bounds, like a request body: no NUL reaches a column
+        document = wire.read_json(text.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise BundleError("this is not a fieldsync bundle (its content is not JSON)") from None
+    except wire.WireError as error:
+        raise BundleError(f"the bundle holds what no site may store: {error}") from None
     header = document.get("header") if isinstance(document, dict) else None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise BundleError("this is not a fieldsync bundle (no fieldsync-bundle header)")
