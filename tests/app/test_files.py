@@ -70,7 +70,8 @@ def image_field(form):
 
 
 async def attach(pilot, form, path: Path | str, *, typed: str | None = None) -> None:
-    """a on the image field, the path given (or `typed`, then → takes the completion)."""
+    """a on the image field, the path given (or its folder and `typed`, the start of its
+    name: then → takes the completion)."""
     from fieldsync_tui.app.screens.file_path import FilePathScreen
 
     image_field(form).focus()
@@ -79,8 +80,9 @@ async def attach(pilot, form, path: Path | str, *, typed: str | None = None) -> 
     box = pilot.app.screen.query_one("#path", Input)
     if typed is None:
         box.value = str(path)
-    else:
-        box.value = ""
+    else:  # the folder given, the start of the name typed
+        box.value = f"{Path(path).parent}/"
+        box.cursor_position = len(box.value)
         await pilot.press(*typed)
         await until(pilot, lambda: box._suggestion == str(path), f"the completion {path}")
         await pilot.press("right")
@@ -140,7 +142,7 @@ def test_attaching_in_the_form_refuses_bad_files_on_the_field_and_saves_nothing_
                 ), field_error(form)
                 assert image_field(form).line == "river-crossing.jpg · 25 KB · here"
 
-                await attach(pilot, form, harbour, typed=str(tmp_path / "harb"))
+                await attach(pilot, form, harbour, typed="harb")
                 assert field_error(form) == ""
                 assert image_field(form).line == harbour_line
                 assert await in_store(lambda: files.has_content(image_field(form).value))
