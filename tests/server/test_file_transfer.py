@@ -224,3 +224,12 @@ def test_content_whose_copies_are_gone_is_asked_for_again(editor1, newsroom, pho
     shutil.rmtree(media_root / "fieldsync-uploads", ignore_errors=True)
     (media_root / photo.image.name).unlink()
     assert Uploader(editor1).start(ref)["complete"] is False
+
+
+@pytest.mark.parametrize("value", [0, -1, "50 MB", True])
+def test_a_file_limit_that_is_not_a_positive_number_is_a_system_error(settings, value):
+    from django.core import checks
+
+    settings.FIELDSYNC = {**settings.FIELDSYNC, "MAX_FILE_BYTES": value}
+    errors = checks.run_checks(tags=["fieldsync"])
+    assert any("MAX_FILE_BYTES" in e.msg for e in errors if e.level >= checks.ERROR), errors
