@@ -93,6 +93,10 @@ def may_see_category(user, key: str) -> bool:
     return keys is None or key in keys
 
 
+# Never the category's name or id: a user learns nothing of a category not theirs.
+NO_GRANT = "You have no grant for this category (or there is no such category)."
+
+
 def require_category(user, key: str):
     """The category instance, if it exists and the user holds a grant to it."""
     registry = get_registry()
@@ -100,11 +104,11 @@ def require_category(user, key: str):
         raise forbidden("This site has no categories.")
     # Same answer for "does not exist" and "not yours": a user learns nothing of others'.
     if not may_see_category(user, key):
-        raise forbidden(f"You have no grant for category {key}.", category=key)
+        raise forbidden(NO_GRANT, category=key)
     try:
         return registry.category_model._default_manager.get(pk=key)
     except (registry.category_model.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise forbidden(f"You have no grant for category {key}.", category=key) from None
+        raise forbidden(NO_GRANT, category=key) from None
 
 
 def has_model_permission(user, synced: SyncedModel, action: str) -> bool:

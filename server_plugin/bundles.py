@@ -31,6 +31,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from . import access, checkouts, feed, push, review, schema, stored_files, uploads
+from .category_names import category_name
 from .conf import setting
 from .errors import ApiError, bad_request
 from .models import Device
@@ -169,7 +170,7 @@ def _category_feed(device: Device, key: str, since: int) -> dict:
     """A category's feed for the device, after taking (or renewing) its checkout."""
     category = access.require_category(device.user, key)
     name = str(category)
-    taken, warnings = checkouts.check_out(device, str(category.pk), name)
+    taken, warnings, _ = checkouts.check_out(device, str(category.pk), name)
     return {
         "id": str(category.pk),
         "name": name,
@@ -363,6 +364,11 @@ class Refusal:
     detail: str
     changes: list[str]
 
+    @property
+    def category_name(self) -> str:
+        """The category as messages name it (by name, never its id)."""
+        return "reference data" if self.category is None else category_name(self.category)
+
 
 @dataclass
 class Applied:
@@ -423,7 +429,7 @@ def _push_changes(upload: Upload) -> Applied:
         try:
             if key is not None:
                 category = access.require_category(device.user, key)
-                _, warnings = checkouts.check_out(device, key, str(category))
+                _, warnings, _ = checkouts.check_out(device, key, str(category))
                 applied.warnings += warnings
             for start in range(0, len(group), wire.MAX_CHANGES_PER_PUSH):
                 chunk = group[start : start + wire.MAX_CHANGES_PER_PUSH]

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from .category_names import category_name
 from .conf import setting
 from .errors import ApiError
 from .models import Checkout, Device
@@ -34,8 +35,16 @@ def describe_holder(checkout: Checkout) -> dict:
     }
 
 
-def holder_sentence(checkout: Checkout) -> str:
-    since = timezone.localtime(checkout.taken_at).strftime("%Y-%m-%d %H:%M %Z")
+def _time(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def holder_sentence(checkout: Checkout, viewer=None) -> str:
+    """Who holds it, for `viewer` (a user): "you on laptop since …" when it is theirs
+    on another device, else "editor2 (editor2-laptop) since …"."""
+    since = _time(checkout.taken_at)
+    if viewer is not None and checkout.user_id == viewer.pk:
+        return f"you on {checkout.device.name} since {since}"
     return f"{checkout.user.get_username()} ({checkout.device.name}) since {since}"
 
 
@@ -55,7 +64,15 @@ def _lock_category(key: str) -> None:
     allocate_positions(key, 0)
 
 
-def check_out(device: Device, key: str, name: str) -> tuple[Checkout, list[str]]:
+def check_out(
+    device: Device, key: str, name: str, *, take_over: bool = False
+) -> tuple[Checkout, list[str], list[Checkout]]:
+    """Take (or renew) the device's checkout: (it, warnings, the checkouts taken over).
+
+    `take_over` ends the checkouts the same user holds on other devices first (never
+    another user's): each is marked with the device that took it, which is how that
+    device learns it on its next push or pull (`require_checkout`, `taken_over_from`).
+    """
     mode = setting("CHECKOUT_MODE")
     with transaction.atomic():
         _lock_category(key)
@@ -64,13 +81,28 @@ def check_out(device: Device, key: str, name: str) -> tuple[Checkout, list[str]]
         )
         others = [c for c in active if c.device_id != device.pk]
         others = [c for c in others if not _hand_over(c, device)]
+        taken = [c for c in others if c.user_id == device.user_id] if take_over else []
+        if taken:
+            Checkout.objects.filter(pk__in=[c.pk for c in taken]).update(
+                released_at=timezone.now(), released_by=device.user, taken_over_by=device
+            )
+            others = [c for c in others if c not in taken]
         if others and (mode == Checkout.EXCLUSIVE or others[0].mode == Checkout.EXCLUSIVE):
             holder = others[0]
+            mine_elsewhere = holder.user_id == device.user_id
+            way_out = (
+                "; take it over to work on it from this device (what it has not synced "
+                "is then set aside there)"
+                if mine_elsewhere
+                else ""
+            )
+            verb = "held" if mine_elsewhere else "checked out"
             raise ApiError(
                 409,
                 "checked_out",
-                f"{name} is checked out by {holder_sentence(holder)}.",
+                f"{name} is {verb} by {holder_sentence(holder, device.user)}{way_out}.",
                 holder=describe_holder(holder),
+                can_take_over=mine_elsewhere,
             )
         mine = next((c for c in active if c.device_id == device.pk), None)
         if mine is None:
@@ -80,8 +112,56 @@ def check_out(device: Device, key: str, name: str) -> tuple[Checkout, list[str]]
         else:
             mine.expires_at = lease_end()
             mine.save(update_fields=["expires_at"])
-    warnings = [f"{name} is also checked out by {holder_sentence(c)}." for c in others]
-    return mine, warnings
+    warnings = [take_over_sentence(name, c) for c in taken]
+    warnings += [f"{name} is also checked out by {holder_sentence(c, device.user)}."
+                 for c in others]  # fmt: skip
+    return mine, warnings, taken
+
+
+def take_over_sentence(name: str, taken: Checkout) -> str:
+    """What a take-over did, and what becomes of the other device's unsynced changes."""
+    other = taken.device.name
+    return (
+        f"{name} was taken over from your device {other} (held since {_time(taken.taken_at)}). "
+        f"Changes {other} has not synced can no longer be pushed to {name}: at its next "
+        f"sync they are set aside in its set-aside folder, and its copy of {name} removed."
+    )
+
+
+def describe_taken_over(checkout: Checkout) -> dict:
+    """The device a checkout was taken over by, and when (for the device it was taken from)."""
+    return {"device": checkout.taken_over_by.name, "at": checkout.released_at}
+
+
+def taken_over_from(device: Device, keys) -> dict[str, Checkout]:
+    """The categories among `keys` whose checkout was taken from `device` by another of
+    its user's devices, and that it has not checked out again since."""
+    latest: dict[str, Checkout] = {}
+    rows = (
+        Checkout.objects.filter(device=device, category_key__in=list(keys))
+        .select_related("taken_over_by")
+        .order_by("category_key", "-taken_at", "-pk")
+    )
+    for checkout in rows:
+        latest.setdefault(checkout.category_key, checkout)
+    return {key: c for key, c in latest.items() if c.taken_over_by_id and not c.is_active}
+
+
+def require_not_taken_over(device: Device, key: str, name: str) -> None:
+    """409 taken_over when this device's checkout of the category was taken over."""
+    taken = taken_over_from(device, [key]).get(key)
+    if taken is None:
+        return
+    raise ApiError(
+        409,
+        "taken_over",
+        f"{name} was taken over by you on {taken.taken_over_by.name} at "
+        f"{_time(taken.released_at)}: the changes this device made to it can no longer be "
+        f"pushed; they are set aside here at the next sync. Check {name} out again "
+        "(taking it over back) to work on it from this device.",
+        category=key,
+        taken_over_by=describe_taken_over(taken),
+    )
 
 
 def _hand_over(checkout: Checkout, device: Device) -> bool:
@@ -111,15 +191,18 @@ def renew(device: Device, key: str) -> None:
     Checkout.objects.active().filter(category_key=key, device=device).update(expires_at=lease_end())
 
 
-def require_checkout(device: Device, key: str, name: str | None = None) -> Checkout:
-    """The device's active checkout of a category, renewed; 409 when it has none."""
+def require_checkout(device: Device, key: str) -> Checkout:
+    """The device's active checkout of a category, renewed; 409 when it has none
+    (taken_over when another of the user's devices took it, else not_checked_out)."""
     checkout = Checkout.objects.active().filter(category_key=key, device=device).first()
     if checkout is None:
-        label = name or f"category {key}"
+        name = category_name(key)
+        require_not_taken_over(device, key, name)
         raise ApiError(
             409,
             "not_checked_out",
-            f"{label} is not checked out by this device; check it out before pushing to it.",
+            f"{name} is not checked out by this device: check it out again and sync, "
+            "and the same changes go through.",
             category=key,
         )
     Checkout.objects.filter(pk=checkout.pk).update(expires_at=lease_end())

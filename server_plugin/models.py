@@ -146,7 +146,9 @@ class CategoryGrant(models.Model):
     category_key = models.CharField(max_length=64, db_index=True)
 
     def __str__(self) -> str:
-        return f"{self.user or self.group} → category {self.category_key}"
+        from .category_names import category_name
+
+        return f"{self.user or self.group} → {category_name(self.category_key)}"
 
     def clean(self) -> None:
         if (self.user_id is None) == (self.group_id is None):
@@ -176,6 +178,11 @@ class Checkout(models.Model):
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The same user's other device that took it over (checkout with take_over): this
+    # device is told so on its next push or pull, and sets its unsynced edits aside.
+    taken_over_by = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = CheckoutQuerySet.as_manager()
 
@@ -183,7 +190,9 @@ class Checkout(models.Model):
         ordering = ["-taken_at"]
 
     def __str__(self) -> str:
-        return f"category {self.category_key} by {self.user} on {self.device.name}"
+        from .category_names import category_name
+
+        return f"{category_name(self.category_key)} by {self.user} on {self.device.name}"
 
     @property
     def is_active(self) -> bool:

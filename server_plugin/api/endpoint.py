@@ -77,8 +77,9 @@ def endpoint(*methods: str, auth: bool = True):
     return decorate
 
 
-def json_body(request) -> dict:
-    """The request's JSON object, refusing oversize and malformed bodies.
+def json_body(request, *, optional: bool = False) -> dict:
+    """The request's JSON object, refusing oversize and malformed bodies (`optional`:
+    no body at all reads as ``{}``).
 
     Within the protocol's bounds too (wire.read_json): nesting, number sizes,
     NaN and text no backend stores are a 400 naming where, before any view
@@ -94,6 +95,8 @@ def json_body(request) -> dict:
     raw = request.read(limit + 1)
     if len(raw) > limit:
         raise ApiError(413, "too_large", f"The body is over the limit of {limit} bytes.")
+    if optional and not raw.strip():
+        return {}
     try:
         data = wire.read_json(raw.decode("utf-8") if raw else "")
     except UnicodeDecodeError:

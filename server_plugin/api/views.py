@@ -69,6 +69,7 @@ def categories(request):
     found = [c for c in rows if allowed is None or str(c.pk) in allowed]
     keys = [str(c.pk) for c in found]
     holders = checkouts.active_holders(keys)
+    taken_over = checkouts.taken_over_from(device, keys)
     counts = dict(
         TrackedRow.objects.filter(category_key__in=keys, deleted=False)
         .values_list("category_key")
@@ -79,22 +80,30 @@ def categories(request):
     for category in found:
         key = str(category.pk)
         held = holders.get(key, [])
-        answer.append(
-            {
-                "id": key,
-                "name": str(category),
-                "records": counts.get(key, 0),
-                "checked_out_by_me": any(c.device_id == device.pk for c in held),
-                "holders": [checkouts.describe_holder(c) for c in held],
-            }
-        )
+        listed = {
+            "id": key,
+            "name": str(category),
+            "records": counts.get(key, 0),
+            "checked_out_by_me": any(c.device_id == device.pk for c in held),
+            "holders": [checkouts.describe_holder(c) for c in held],
+        }
+        if key in taken_over:  # only then: the device it was taken from must learn it
+            listed["taken_over"] = checkouts.describe_taken_over(taken_over[key])
+        answer.append(listed)
     return {"categories": answer}
 
 
 @endpoint("POST")
 def checkout(request, category_id: str):
+    """Take or renew this device's checkout; ``{"take_over": true}`` takes it from the
+    same user's other device (never from another user)."""
     category = access.require_category(request.device.user, category_id)
-    taken, warnings = checkouts.check_out(request.device, str(category.pk), str(category))
+    take_over = json_body(request, optional=True).get("take_over", False)
+    if not isinstance(take_over, bool):
+        raise bad_request("'take_over' must be true or false.", where="take_over")
+    taken, warnings, moved = checkouts.check_out(
+        request.device, str(category.pk), str(category), take_over=take_over
+    )
     return {
         "category": {"id": str(category.pk), "name": str(category)},
         "checkout": {
@@ -103,6 +112,7 @@ def checkout(request, category_id: str):
             "expires_at": taken.expires_at,
         },
         "warnings": warnings,
+        "taken_over": [checkouts.describe_holder(c) for c in moved],
     }
 
 
@@ -154,6 +164,7 @@ def category_changes(request, category_id: str):
     if not any(access.has_model_permission(request.device.user, m, "view") for m in synced):
         raise forbidden("You may not view any of the models synced in categories.")
     key = str(category.pk)
+    checkouts.require_not_taken_over(request.device, key, str(category))
     return _feed_page(request, key, before_reading=lambda: checkouts.renew(request.device, key))
 
 

@@ -170,7 +170,7 @@ class _Batch:
         server = self.rows.server(synced, pk) if pk is not None else Server(values=None)
         outcome = decide(edit, server, self.rows.policy(synced, pk), synced.types)
         if outcome.status == wire.REJECTED:
-            raise Rejected({"pk": [f"no {synced.label} with id {pk}"]})
+            raise Rejected({"pk": [_never_here(synced)]})
         return self.writer.write(pushed, outcome, instance, result)
 
     # -- keys: temporary ids made permanent -------------------------------------------
@@ -193,7 +193,7 @@ class _Batch:
                 return made_here
         found = receipts.created_with(self.device, temp_pk, labels)
         if found is None:
-            raise Rejected({field_name: [f"refers to {temp_pk}, a record that was not created"]})
+            raise Rejected({field_name: [NEVER_CREATED]})
         return synced.model._meta.pk.to_python(found)
 
     def _resolve_references(self, synced: SyncedModel, values: dict) -> dict:
@@ -221,7 +221,7 @@ class _Batch:
         synced, change = pushed.synced, pushed.change
         instance = synced.model._default_manager.filter(pk=pk).first() if pk is not None else None
         if change.op != wire.CREATE and instance is None:
-            raise Rejected({"pk": [f"no {synced.label} with id {pk}"]})
+            raise Rejected({"pk": [_never_here(synced)]})
         key = None
         if instance is not None:
             key = synced.category_key_of(instance)
@@ -250,3 +250,14 @@ class _Batch:
         if instance is not None:
             result.pk = synced.wire_pk(instance.pk)
         return result
+
+
+# What a rejection says of a record it cannot name (the site has no such row).
+NEVER_CREATED = (
+    "refers to a new record the central site never created (its creation was refused, "
+    "or not sent yet)"
+)
+
+
+def _never_here(synced: SyncedModel) -> str:
+    return f"this {synced.model._meta.verbose_name} does not exist on the central site"

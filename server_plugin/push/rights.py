@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from ..access import may_see_category, model_permission_refusal
+from ..category_names import GONE, category_name
 from ..checkouts import require_checkout
 from ..errors import ApiError
 from ..models import Device
@@ -56,19 +57,20 @@ class WriteRights:
         if self.reviewer is not None:
             return
         if not may_see_category(self.user, key):
-            raise Rejected({"__all__": [f"You have no grant for category {key}."]})
+            raise Rejected({"__all__": ["You have no grant for the category this record is in."]})
+        noun = synced.model._meta.verbose_name
         try:
             require_checkout(self.device, key)
         except ApiError:
             if not self._category_exists(key):
                 raise parent_gone(synced, instance) or Rejected(
-                    {"__all__": [f"category {key} no longer exists on the central site"]}
+                    {"__all__": [f"this {noun} is in {GONE}"]}
                 ) from None
             if change.category is not None and str(change.category) != key:
-                noun = synced.model._meta.verbose_name
+                name = category_name(key)
                 raise Rejected(
-                    {"__all__": [f"this {noun} is in category {key} on the central site, "
-                                 "which this device has not checked out"]}
+                    {"__all__": [f"this {noun} is now in {name} on the central site, which this "
+                                 f"device has not checked out: check {name} out to edit it there"]}
                 ) from None  # fmt: skip
             raise
         self.checked_out.add(key)

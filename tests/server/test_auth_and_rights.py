@@ -116,7 +116,7 @@ def test_push_into_a_category_without_a_grant_is_rejected_and_writes_nothing(edi
     status, body = editor1.push(update(record, {"title": "Sneaky"}))
 
     assert status == 200 and body["results"][0]["status"] == "rejected", body
-    assert body["results"][0]["message"] == f"You have no grant for category {newsroom.pk}."
+    assert body["results"][0]["message"] == "You have no grant for the category this record is in."
     assert Article.objects.get(pk=record["pk"]).title == record["fields"]["title"]
 
 

@@ -91,6 +91,10 @@ def test_push_to_a_category_this_device_has_not_checked_out_is_409(ready, nothin
     assert (
         status == 409 and body["error"] == "not_checked_out" and body["category"] == str(culture.pk)
     )
+    assert body["detail"] == (
+        "Culture is not checked out by this device: check it out again and sync, and the "
+        "same changes go through."
+    )
 
 
 def test_moving_a_record_into_a_category_not_checked_out_is_409(ready, nothing_written):

@@ -362,7 +362,7 @@ def test_changes_to_a_category_another_device_took_are_refused_naming_it(
     assert article.title != "Too late" and not ChangeReceipt.objects.exists()
     (refusal,) = response.context["applied"].refused
     assert refusal.changes == [change["id"]] and "editor2" in refusal.detail
-    assert "Not applied: 1 change(s) of category" in text_of(response)
+    assert "Not applied: 1 change(s) of Politics" in text_of(response)
 
 
 # -- refused files -------------------------------------------------------------------------

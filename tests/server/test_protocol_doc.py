@@ -69,6 +69,7 @@ MEANINGFUL = {
     "protocol",
     "mode",
     "where",
+    "can_take_over",
     "received",
     "complete",
 }
@@ -339,6 +340,18 @@ def _two_checkouts(ctx: Context) -> None:
 @setup("checkout-taken")
 def _held_by_editor2(ctx: Context) -> None:
     _ok(ctx.login("editor2", "editor2-laptop").post(f"categories/{POLITICS}/checkout"))
+
+
+@setup("checkout-held-by-me", "checkout-take-over")
+def _held_on_my_desktop(ctx: Context) -> None:
+    _ok(ctx.login("editor1", "desktop").post(f"categories/{POLITICS}/checkout"))
+
+
+@setup("push-taken-over")
+def _taken_over_by_my_desktop(ctx: Context) -> None:
+    _ok(ctx.editor1.post(f"categories/{POLITICS}/checkout"))
+    _ok(ctx.login("editor1", "desktop").post(f"categories/{POLITICS}/checkout",
+                                             {"take_over": True}))  # fmt: skip
 
 
 @setup(

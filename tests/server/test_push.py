@@ -244,7 +244,7 @@ def test_reference_to_a_temporary_id_that_was_never_created_is_rejected(editor1,
 
     (result,) = body["results"]
     assert result["status"] == "rejected"
-    assert "was not created" in result["errors"]["pk"][0]
+    assert "never created" in result["errors"]["pk"][0]
 
 
 def test_delete_is_applied_and_leaves_a_tombstone_in_the_feed(editor1, newsroom):

@@ -102,7 +102,7 @@ def test_a_grant_lost_offline_rejects_that_categorys_changes_and_not_the_others(
     assert status == 200, body
     lost, kept = body["results"]
     assert (lost["status"], kept["status"]) == ("rejected", "applied")
-    assert lost["message"] == f"You have no grant for category {culture.pk}."
+    assert lost["message"] == "You have no grant for the category this record is in."
     assert Article.objects.get(pk=theirs["pk"]).title == theirs["fields"]["title"]
 
 
@@ -123,8 +123,8 @@ def test_a_record_moved_centrally_to_a_category_not_held_is_rejected_alone(holdi
     assert status == 200, body
     assert [r["status"] for r in body["results"]] == ["rejected", "applied"]
     assert body["results"][0]["message"] == (
-        f"this article is in category {culture.pk} on the central site, which this device "
-        "has not checked out"
+        "this article is now in Culture on the central site, which this device has not "
+        "checked out: check Culture out to edit it there"
     )
 
 

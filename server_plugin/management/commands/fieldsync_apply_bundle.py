@@ -51,8 +51,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
         for refusal in applied.refused:
             self.stdout.write(
-                f"  NOT APPLIED: {len(refusal.changes)} change(s) of category "
-                f"{refusal.category}: {refusal.detail}"
+                f"  NOT APPLIED: {len(refusal.changes)} change(s) of "
+                f"{refusal.category_name}: {refusal.detail}"
             )
         for warning in applied.warnings:
             self.stdout.write(f"  warning: {warning}")

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from ...bundles import write_category
+from ...category_names import category_name
 from ...errors import ApiError
 from ...models import Device
 from ...protocol.bundle_format import DEFAULT_FILE_LIMIT, BundleError
@@ -52,6 +53,6 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"cannot write {output}: {error.strerror}") from None
         self.stdout.write(
-            f"Wrote category {category} for device {found.pk} ({found.name}, {found.user}) "
+            f"Wrote {category_name(category)} for device {found.pk} ({found.name}, {found.user}) "
             f"to {output} ({output.stat().st_size} bytes); the device holds its checkout."
         )
