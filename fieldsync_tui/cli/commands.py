@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
 
 from server_plugin.protocol import merge
@@ -13,7 +15,7 @@ from ..store import discard, edits, files, queries, set_aside
 from ..store.models import Account, Conflict, PendingChange, Record
 from ..store.schema import Schema, UnknownModel
 from ..sync import conflicts as conflict_resolution
-from ..sync.engine import EngineError, NotLoggedIn, SyncEngine
+from ..sync.engine import EngineError, HeldByYouElsewhere, NotLoggedIn, SyncEngine
 from ..sync.transport import InsecureTransport, Transport, plain_http_refusal
 from . import EXIT_ATTENTION, EXIT_OK, bundle_commands, default_device_name, read_password
 from .output import emit_json, progress_bar
@@ -89,7 +91,8 @@ def logout(args, folder: Path) -> int:
 
 
 def categories(args, folder: Path) -> int:
-    found = _engine(args).refresh_categories()
+    engine = _engine(args)
+    found = engine.refresh_categories()
     if args.json:
         emit_json(
             [
@@ -104,21 +107,35 @@ def categories(args, folder: Path) -> int:
             ]
         )
         return EXIT_OK
-    for category in found:
-        if category.checked_out:
+    for note in engine.taken_over:
+        print(f"withdrawn: {note}")
+    for category in queries.categories():
+        if category["checked_out"]:
             state = "checked out by you"
-        elif category.holders:
-            state = "held by " + ", ".join(f"{h['user']} ({h['device']})" for h in category.holders)
+        elif category["held_by"]:
+            state = f"held by {category['held_by']}"
         else:
             state = "free"
-        print(f"{category.key:>6}  {category.name:<24} {category.records:>7} records  {state}")
+        print(f"{category['name']:<24} {category['records']:>7} records  {state}")
     return EXIT_OK
 
 
 def checkout(args, folder: Path) -> int:
+    """`--take-over` asks first (unless --yes), naming the other device and what becomes
+    of its unsynced changes; without it, a category held by this editor on another
+    device is refused naming that device and the way out."""
     with progress_bar(not args.json) as progress:
         engine = _engine(args, progress)
-        category, warnings = engine.checkout(args.category)
+        try:
+            if args.take_over:
+                _confirm_take_over(engine, args)
+                category, warnings = engine.take_over(args.category)
+            else:
+                category, warnings = engine.checkout(args.category)
+        except HeldByYouElsewhere as held:
+            raise EngineError(
+                f"{held}: `fieldsync checkout {_quoted(held.category.name)} --take-over`"
+            ) from None
     count = Record.objects.filter(category_key=category.key).count()
     fetched = engine.files_fetched.counts
     if args.json:
@@ -130,6 +147,37 @@ def checkout(args, folder: Path) -> int:
         print(f"Checked out {category.name}: {count} records here.")
         _print_files(fetched, engine.schema)
     return EXIT_OK
+
+
+def _confirm_take_over(engine: SyncEngine, args) -> None:
+    """Ask before taking a category from this editor's other device (what it names and
+    what becomes of that device's work); refused without a terminal unless --yes."""
+    engine.refresh_categories()
+    category = engine.find_category(args.category)
+    holder = engine.held_by_me_elsewhere(category)
+    if holder is None or args.yes:
+        return  # nothing to take from another device of yours: a plain checkout
+    question = take_over_question(category.name, holder, engine.account.username)
+    if not sys.stdin.isatty():
+        raise EngineError(f"{question} Run again with --yes to take it over (no terminal to ask).")
+    if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
+        raise EngineError(f"{category.name} was not taken over; nothing changed.")
+
+
+def take_over_question(name: str, holder: dict, username: str) -> str:
+    """The question a take-over asks: the other device, and what becomes of its work."""
+    device = holder.get("device", "your other device")
+    return (
+        f"{name} is held by {queries.held_by(holder, username)}. Take {name} over from "
+        f"{device}? Changes {device} has not synced can no longer be pushed to {name}: "
+        f"at its next sync they are set aside in its set-aside folder, and its copy of "
+        f"{name} is removed."
+    )
+
+
+def _quoted(name: str) -> str:
+    """A category name as a shell command takes it."""
+    return shlex.quote(name)
 
 
 def _files_json(moved, schema) -> dict:

@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     checkout = command("checkout", "check out a category and pull its records", json_output=True)
     checkout.add_argument("category", help="category name or id")
+    checkout.add_argument(
+        "--take-over", action="store_true",
+        help="take it from your own other device that holds it (asks first: that device's "
+        "unsynced changes to it can then no longer go, and are set aside there)",
+    )  # fmt: skip
+    checkout.add_argument("--yes", action="store_true", help="with --take-over: do not ask")
     checkin = command("checkin", "push the category's changes and release it")
     checkin.add_argument("category", help="category name or id")
 

@@ -7,9 +7,11 @@ one: never a query that touches every row, never every row in memory.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Q
 
-from .models import Category, Conflict, PendingChange, Record
+from .models import Account, Category, Conflict, PendingChange, Record
 
 PAGE = 200
 _ROW_FIELDS = (
@@ -18,16 +20,40 @@ _ROW_FIELDS = (
 
 
 def categories() -> list[dict]:
-    return [
-        {
+    """Each category with who holds it: `held_by` in words for this editor ("you on
+    laptop since …" when it is theirs on another device: `mine_elsewhere`, which a
+    take-over can move here), "" when it is free or checked out here."""
+    account = Account.objects.first()
+    me = (account.username, account.device_name) if account else ("", "")
+    found = []
+    for c in Category.objects.order_by("name"):
+        others = [h for h in c.holders if (h.get("user"), h.get("device")) != me]
+        found.append({
             "key": c.key,
             "name": c.name,
             "checked_out": c.checked_out,
             "holders": c.holders,
             "records": c.records,
-        }
-        for c in Category.objects.order_by("name")
-    ]
+            "held_by": ", ".join(held_by(h, me[0]) for h in others),
+            "mine_elsewhere": any(h.get("user") == me[0] for h in others),
+        })  # fmt: skip
+    return found
+
+
+def held_by(holder: dict, username: str) -> str:
+    """A holder as this editor reads it: "you on laptop since 2026-03-02 10:45" for
+    their own other device, "editor2 (laptop2) since …" for someone else."""
+    since = f" since {local_time(holder['since'])}" if holder.get("since") else ""
+    if holder.get("user") == username:
+        return f"you on {holder.get('device', 'another device')}{since}"
+    return f"{holder.get('user', 'someone')} ({holder.get('device', '?')}){since}"
+
+
+def local_time(moment: str | datetime) -> str:
+    """An instant from the server (ISO text or a datetime) on this computer's clock:
+    "2026-03-02 10:45"."""
+    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _in_category(category_key: str, find: str = ""):

@@ -27,6 +27,7 @@ from server_plugin.protocol.wire import NEEDS_FILES
 from ..store import files
 from ..store.bulk import update_rows
 from ..store.models import Account, Category, Conflict, PendingChange, Record
+from ..store.queries import local_time
 from ..store.schema import Schema
 from . import blockers, file_transfer, purge, schema_change
 from .apply import (
@@ -112,6 +113,15 @@ class CheckinBlocked(EngineError):
         return blockers.describe(self.category, self.rows, app=True)
 
 
+class HeldByYouElsewhere(EngineError):
+    """The category is held by this user on another device: it can be taken over
+    (`SyncEngine.take_over`). `holder`: {"user", "device", "since", ...}."""
+
+    def __init__(self, category: Category, holder: dict, detail: str):
+        self.category, self.holder = category, holder
+        super().__init__(detail)
+
+
 ProgressCallback = Callable[[Progress], None]
 
 
@@ -132,6 +142,8 @@ class SyncEngine:
         self._crash = CrashHook.from_env()
         self.schema_changes: list[str] = []  # told by the last refresh_schema()
         self.files_fetched = file_transfer.Transferred()  # by the last checkout's downloads
+        # Categories this user took over on another device, purged here, in words.
+        self.taken_over: list[str] = []
 
     # -- state -----------------------------------------------------------------
 
@@ -231,10 +243,14 @@ class SyncEngine:
         return Schema(data)
 
     def refresh_categories(self) -> list[Category]:
-        seen = []
+        """The server's listing into the store. A category this user took over on another
+        device leaves this folder, its unsynced edits set aside (`self.taken_over` says)."""
+        seen, taken = [], {}
         with transaction.atomic():
             for item in self.transport.categories():
                 category, _ = Category.objects.get_or_create(key=item["id"])
+                if category.checked_out and item.get("taken_over"):
+                    taken[category.key] = item["taken_over"]
                 category.name = item["name"]
                 category.records = item.get("records", 0)
                 category.holders = item.get("holders", [])
@@ -243,6 +259,8 @@ class SyncEngine:
                 seen.append(category.key)
             # A category no longer listed (grant removed): keep it only while it holds work.
             Category.objects.exclude(key__in=seen).filter(checked_out=False).delete()
+        for key, taken_by in taken.items():
+            self.purge_taken_over(Category.objects.get(key=key), taken_by)
         return list(Category.objects.all())
 
     def find_category(self, name_or_key: str) -> Category:
@@ -263,11 +281,19 @@ class SyncEngine:
 
     # -- checkout / check-in ----------------------------------------------------
 
-    def checkout(self, name_or_key: str) -> tuple[Category, list[str]]:
+    def checkout(self, name_or_key: str, take_over: bool = False) -> tuple[Category, list[str]]:
+        """Lease the category and pull it: (it, warnings). HeldByYouElsewhere when this
+        user holds it on another device (unless `take_over`)."""
         if not self.account.schema:
             self.refresh_schema()
         category = self.find_category(name_or_key)
-        answer = self.transport.checkout(category.key)
+        try:
+            answer = self.transport.checkout(category.key, take_over=take_over)
+        except Refused as refused:
+            if refused.code == "checked_out" and refused.body.get("can_take_over"):
+                raise HeldByYouElsewhere(category, refused.body.get("holder") or {},
+                                         refused.detail) from None  # fmt: skip
+            raise
         category.checked_out = True
         category.save(update_fields=["checked_out"])
         self.pull_reference()
@@ -276,12 +302,31 @@ class SyncEngine:
         self.files_fetched = self.fetch_files()
         return category, answer.get("warnings", []) + self.files_fetched.problems
 
+    def take_over(self, name_or_key: str) -> tuple[Category, list[str]]:
+        """Check the category out here, taking it from this user's other device: that
+        device's unsynced changes to it can no longer be pushed; at its next sync they
+        are set aside there (sync/purge.py). The warnings say so, naming the device."""
+        return self.checkout(name_or_key, take_over=True)
+
+    def held_by_me_elsewhere(self, category: Category) -> dict | None:
+        """The holder of `category` that is this user on another device, if any (as the
+        last categories listing said): the one a take-over would take it from."""
+        account = self.account
+        return next(
+            (h for h in category.holders
+             if h.get("user") == account.username and h.get("device") != account.device_name),
+            None,
+        )  # fmt: skip
+
     def checkin(self, name_or_key: str) -> Category:
         """Push, then release the category; refused (CheckinBlocked) while any of its
         changes has not reached the server, naming each record and the way out."""
         category = self.find_category(name_or_key)
         in_category = Record.objects.filter(category_key=category.key)
+        held_here = category.checked_out
         self.push()
+        if held_here and self.taken_over and not Category.objects.get(pk=category.pk).checked_out:
+            raise EngineError(self.taken_over[-1])  # taken over on another device meanwhile
         blocking = blockers.blocking(category.key)
         if blocking:
             raise CheckinBlocked(category.name, blocking)
@@ -298,6 +343,7 @@ class SyncEngine:
 
     def sync(self) -> SyncReport:
         report = SyncReport()
+        self.taken_over = []
         self.refresh_schema()
         report.schema_changes = self.schema_changes
         report.pushed = self.push(report)
@@ -311,12 +357,15 @@ class SyncEngine:
             except Refused as refused:  # e.g. its grant withdrawn: the others still sync
                 if withdrawn_category(refused, category):
                     report.withdrawn.append(self.purge_withdrawn(category, refused))
+                elif taken_over_category(refused, category):
+                    self.purge_taken_over(category, refused.body.get("taken_over_by") or {})
                 else:
                     report.problems.append(f"{category.name} was not pulled: {refused.detail}")
         fetched = self.fetch_files()
         report.files += fetched.counts
         report.problems += fetched.problems
         self.refresh_categories()
+        report.withdrawn += self.taken_over
         Account.objects.update(last_sync_at=timezone.now(), online=True)
         return report
 
@@ -383,6 +432,19 @@ class SyncEngine:
         why = f"you no longer have access to it ({refused.detail})"
         done = purge.purge_category(self.schema, category, why).sentence(why)
         files.prune(self.schema)
+        return done
+
+    def purge_taken_over(self, category: Category, taken_by: dict) -> str:
+        """This user took the category over on another device (`taken_by`: {"device",
+        "at"}): what this device had not synced can no longer go, so it is set aside and
+        the category's records leave this folder, as for a withdrawn one; says what."""
+        device = taken_by.get("device") or "another device"
+        at = f" at {local_time(taken_by['at'])}" if taken_by.get("at") else ""
+        why = (f"you took it over on {device}{at}, so what this device had not synced "
+               "can no longer be pushed to it")  # fmt: skip
+        done = purge.purge_category(self.schema, category, why).sentence(why)
+        files.prune(self.schema)
+        self.taken_over.append(done)
         return done
 
     def resume_checkouts(self) -> list[str]:
@@ -577,6 +639,12 @@ class SyncEngine:
 
     def _refused(self, ready, refused: Refused, blocked, key, report) -> None:
         where = refused.body.get("where", "")
+        if refused.code == "taken_over":  # this user took it over on another device
+            blocked.add(key)
+            category = Category.objects.filter(key=key).first()
+            if category is not None:
+                self.purge_taken_over(category, refused.body.get("taken_over_by") or {})
+            return
         if refused.status == 400 and where.startswith("changes["):
             index = int(where[len("changes[") :].split("]")[0])
             entry = ready[index]
@@ -650,6 +718,11 @@ def withdrawn_category(refused: Refused, category: Category) -> bool:
     """A pull refused because this user may no longer see the category (its grant was
     withdrawn, or it is gone: the server answers both alike)."""
     return refused.status == 403 and str(refused.body.get("category", "")) == category.key
+
+
+def taken_over_category(refused: Refused, category: Category) -> bool:
+    """A pull refused because this user took the category over on another device."""
+    return refused.code == "taken_over" and str(refused.body.get("category", "")) == category.key
 
 
 PULL_AGAIN = "pull_again"  # in the stored schema: feed -> models to read again from 0

@@ -193,8 +193,9 @@ class Transport:
     def categories(self) -> list[dict]:
         return self.request("GET", "categories")["categories"]
 
-    def checkout(self, key: str) -> dict:
-        return self.request("POST", f"categories/{key}/checkout", {})
+    def checkout(self, key: str, take_over: bool = False) -> dict:
+        """`take_over`: from the same user's other device (never another user's)."""
+        return self.request("POST", f"categories/{key}/checkout", {"take_over": take_over})
 
     def checkin(self, key: str) -> dict:
         return self.request("POST", f"categories/{key}/checkin", {})
