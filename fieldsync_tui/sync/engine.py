@@ -10,6 +10,7 @@ reference data, one transaction per page together with the cursor.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -406,7 +407,10 @@ class SyncEngine:
         for attempt in range(2):
             if not sending:
                 break
-            answers = self.transport.push([entry.payload for entry in sending])
+            try:
+                answers = self.transport.push([entry.payload for entry in sending])
+            except Refused as refused:  # "changes[i]" of what was sent: say it of `ready`
+                raise _renumbered(refused, sending, ready) from None
             for entry, answer in zip(sending, answers, strict=True):
                 results[entry.pk] = answer
             sending = [e for e in sending if results[e.pk].get("status") == NEEDS_FILES]
@@ -656,6 +660,17 @@ class SyncEngine:
         blocked.add(key)
         if report is not None:
             report.problems.append(refused.detail)
+
+
+def _renumbered(refused: Refused, sent: list, batch: list) -> Refused:
+    """A refusal naming ``changes[i]`` of `sent` (a part of `batch`), naming it in `batch`."""
+    where = refused.body.get("where", "")
+    found = re.match(r"changes\[(\d+)\]", where)
+    if found is None or int(found.group(1)) >= len(sent):
+        return refused
+    index = batch.index(sent[int(found.group(1))])
+    body = {**refused.body, "where": f"changes[{index}]" + where[found.end() :]}
+    return Refused(refused.status, body)
 
 
 # 401 codes of a token the server no longer takes: the editor must log in again.

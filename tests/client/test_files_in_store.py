@@ -440,3 +440,18 @@ def test_a_change_whose_files_the_server_lacks_stays_queued_and_frozen(survey, t
     )  # fmt: skip
     assert "files did not reach the server" in kept.last_error and bowl().pending
     assert next_round() == [kept] and next_round(waiting={bowl().pk}) == []
+
+
+def test_a_refusal_of_part_of_a_batch_names_the_change_in_the_whole_batch(local_store):
+    from fieldsync_tui.sync.engine import _renumbered
+    from fieldsync_tui.sync.transport import Refused
+
+    batch = ["kept back here", "sent first", "sent second"]  # the first one's file cannot go
+    refused = Refused(400, {"error": "bad_request", "where": "changes[1].values.title"})
+
+    renamed = _renumbered(refused, batch[1:], batch)
+
+    assert (renamed.status, renamed.body["where"]) == (400, "changes[2].values.title")
+    assert _renumbered(Refused(403, {"where": "category"}), batch[1:], batch).body == {
+        "where": "category"
+    }

@@ -270,7 +270,7 @@ def test_a_removed_model_leaves_the_store_and_its_unsent_work_is_set_aside(store
     assert not PendingChange.objects.filter(record_id=photo.pk).exists()
     (kept,) = set_aside_files(store).values()
     assert kept["values"] == {"article": photo.values["article"], "caption": "River crossing",
-                              "credit": "E. Tanaka"}  # fmt: skip
+                              "credit": "E. Tanaka", "image": photo.values["image"]}  # fmt: skip
     assert kept["change"] == "create" and kept["pk"] == photo.object_pk
     assert notice.startswith("The central site no longer lists photo (news.photo) for you")
     assert kept["path"] in notice
