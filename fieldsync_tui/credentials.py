@@ -179,6 +179,20 @@ class _FolderKeyring:
             self._write(data)
 
 
+def move_entries(old_url: str, new_url: str, username: str, device: str) -> None:
+    """The token and bundle signing key kept for a device at `old_url`, kept for
+    `new_url` instead (the same site at another address: the demo on another port)."""
+    for entry in (_entry, _signing_key_entry):
+        backend, errors = _keyring()
+        secret = backend.get_password(SERVICE, entry(old_url, username, device))
+        if secret is not None:
+            backend.set_password(SERVICE, entry(new_url, username, device), secret)
+            try:
+                backend.delete_password(SERVICE, entry(old_url, username, device))
+            except errors.PasswordDeleteError:
+                pass
+
+
 # -- the device's bundle signing key (docs/bundles.md), kept beside its token ----------
 
 

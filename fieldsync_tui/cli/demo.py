@@ -3,11 +3,16 @@
 The client and a central site can never share a process (Django settings are
 global), so the site runs as ``python -m server_plugin.demo`` in a child; the
 URL it prints tells us where it listens. It stops when we do.
+
+The demo's folder is kept between runs (the site's database in ``central/``,
+editor1's store, device and token in ``editor1/``), so a second ``fieldsync
+demo`` continues the first; ``--fresh`` starts afresh.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +21,7 @@ from pathlib import Path
 import platformdirs
 
 URL_LINE = re.compile(r"fieldsync demo central site: (http://\S+)")
+PARTS = ("central", "editor1")  # what the demo keeps in its folder, and --fresh removes
 
 
 def default_demo_dir() -> Path:
@@ -30,9 +36,19 @@ def server_command(port: int, folder: Path, database_url: str | None = None) -> 
     return command
 
 
+def start_afresh(folder: Path) -> str:
+    """Remove what an earlier demo kept in `folder` (its site, its editor); says so.
+    Anything else in the folder stays."""
+    for part in PARTS:
+        shutil.rmtree(folder / part, ignore_errors=True)
+    return f"Starting the demo afresh in {folder}: the earlier demo's site and editor are gone."
+
+
 def run_demo(args) -> int:
     folder = (args.demo_dir or default_demo_dir()).expanduser().resolve()
     site_dir = folder / "central"
+    if args.fresh:
+        print(start_afresh(folder))
     if args.server_only:
         return run_server_in_foreground(args.port, site_dir, args.database_url)
     from .app_launch import launch_demo_app

@@ -168,5 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="folder for the demo (the site in DIR/central, the editor in DIR/editor1)",
     )
+    demo.add_argument(
+        "--fresh", action="store_true",
+        help="start afresh: remove the earlier demo's site and editor (by default a demo "
+        "continues the last one: the same editor device, its checkouts, queue and conflicts)",
+    )  # fmt: skip
     demo.add_argument("--database-url", help=argparse.SUPPRESS)
     return parser
