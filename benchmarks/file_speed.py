@@ -76,7 +76,7 @@ editor = User.objects.get(username="editor1")
 CategoryGrant.objects.create(user=editor, category_key=str(section.pk))
 article = Article.objects.create(section=section, title="A day of photos", body="Photos.")
 big = [Photo.objects.create(article=article, caption=f"big {{n}}").pk for n in range(2)]
-side = int(({photo_kb} * 1024 / 3 / 0.55) ** 0.5)
+side = int(({photo_kb} * 1024 / 3 / 0.25) ** 0.5)  # noise JPEG at 85: ~0.25 of raw
 for n in range({photos}):
     buffer = io.BytesIO()
     Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(

@@ -16,6 +16,7 @@ import signal
 from pathlib import Path
 
 import pytest
+import requests
 
 from server_plugin.protocol.files import CHUNK_BYTES, safe_name, size_text
 from tests.support.editor import Editor
@@ -70,6 +71,28 @@ def put_centrally(site, pk: str, source: Path, name: str) -> None:
     )
 
 
+def upload_in_admin(site, pk: str, source: Path) -> None:
+    """The chief replaces the photo's image in the site's admin, as a person would:
+    logged in, the change form posted with the file (multipart), over HTTP."""
+    admin = requests.Session()
+    admin.get(f"{site.url}/admin/login/", timeout=30)
+    answer = admin.post(f"{site.url}/admin/login/?next=/admin/", timeout=30, data={
+        "username": "chief", "password": "demo-password", "next": "/admin/",
+        "csrfmiddlewaretoken": admin.cookies["csrftoken"]})  # fmt: skip
+    assert answer.url.endswith("/admin/"), answer.text[-500:]
+    current = json.loads(site.shell(
+        f"import json\nfrom {PHOTO} import Photo\np = Photo.objects.get(pk={pk})\n"
+        "print(json.dumps({'article': str(p.article_id), 'caption': p.caption, "
+        "'credit': p.credit}))").strip().splitlines()[-1])  # fmt: skip
+    page = f"{site.url}/admin/news/photo/{pk}/change/"
+    admin.get(page, timeout=30)
+    with open(source, "rb") as content:
+        form = {**current, "_save": "Save", "csrfmiddlewaretoken": admin.cookies["csrftoken"]}
+        answer = admin.post(page, timeout=30, allow_redirects=False, data=form,
+                            files={"image": (source.name, content, "image/png")})  # fmt: skip
+    assert answer.status_code == 302, answer.text[-2000:]  # saved: back to the list
+
+
 def image_of(editor: Editor, pk: str) -> dict:
     return editor.json("show", "photo", pk)["files"].get("image", {})
 
@@ -113,13 +136,13 @@ def test_a_photo_attached_offline_reaches_the_central_storage_and_a_second_edito
 
 
 @pytest.mark.both_backends
-def test_a_file_put_centrally_reaches_the_client_and_clearing_it_works(
+def test_a_file_uploaded_in_the_admin_reaches_the_client_and_clearing_it_works(
     central, editor1, tmp_path
 ):
     editor1.run("checkout", "Politics")
     pk = photos(editor1)[0]
     image = image_file(tmp_path / "harbour.png", side=40)
-    put_centrally(central, pk, image, "harbour.png")
+    upload_in_admin(central, pk, image)
 
     synced = editor1.json("sync")
 
