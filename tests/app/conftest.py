@@ -54,8 +54,12 @@ def file_keyring(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def site_template(tmp_path_factory):
-    with built_template(BACKEND, tmp_path_factory.mktemp("app-site-template")) as template:
+def site_template(request, tmp_path_factory):
+    """The demo site, built once per session and backend: BACKEND, unless a test asks
+    for others (`@pytest.mark.parametrize("site_template", [...], indirect=True)`)."""
+    backend = getattr(request, "param", BACKEND)
+    folder = tmp_path_factory.mktemp(f"app-site-template-{backend}")
+    with built_template(backend, folder) as template:
         yield template
 
 

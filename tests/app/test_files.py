@@ -16,6 +16,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Label
 
 from server_plugin.protocol.files import size_text
@@ -34,6 +35,8 @@ from tests.support.app_driver import (
     sync_until_conflicted,
     until,
 )
+
+from .conftest import MUSEUM_BACKENDS
 
 LIMIT = sample_store.SCHEMA["limits"]["max_file_bytes"]
 
@@ -214,6 +217,7 @@ async def save_copy(pilot, form, target: Path) -> None:
     await until(pilot, lambda: said(pilot.app, f"as {target}"), "the copy saved")
 
 
+@pytest.mark.parametrize("site_template", MUSEUM_BACKENDS, indirect=True)  # both backends
 def test_a_photo_attached_offline_in_the_app_reaches_the_central_storage_and_clears(
     driver, central, editor1, tmp_path, monkeypatch
 ):
