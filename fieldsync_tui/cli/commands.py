@@ -280,6 +280,7 @@ def status(args, folder: Path) -> int:
             {
                 **state.to_json(),
                 "insecure_http": in_clear,
+                "queued_changes": queries.queued_changes(),
                 "rejected_changes": queries.rejected_changes(),
                 "set_aside": _set_aside_listing(),
             }
@@ -294,11 +295,26 @@ def status(args, folder: Path) -> int:
     print(f" · {state.rejected} rejected" if state.rejected else "")
     if state.checked_out:
         print("checked out: " + ", ".join(state.checked_out))
+    _print_tries(queries.queued_changes())
     _print_rejected(queries.rejected_changes())
     kept = set_aside.entries()
     if kept:
         print(f"{len(kept)} set-aside file(s) of values taken out of records: {set_aside.folder()}")
     return EXIT_OK
+
+
+SHOWN_TRIES = 10  # queued changes whose tries `status` prints (--json lists them all)
+
+
+def _print_tries(queued: list[dict]) -> None:
+    """The queued changes that were tried and have not gone, with why."""
+    tried = [change for change in queued if change["tries"]]
+    for change in tried[:SHOWN_TRIES]:
+        name = change["model"].split(".")[-1]
+        print(f'queued {change["id"]:>4}  {change["op"]} {name} '
+              f'"{change["title"] or change["pk"]}": {queries.tries_text(change)}')  # fmt: skip
+    if len(tried) > SHOWN_TRIES:
+        print(f"… and {len(tried) - SHOWN_TRIES} more tried (`fieldsync status --json` lists all)")
 
 
 def _print_rejected(found: list[dict]) -> None:

@@ -109,8 +109,9 @@ class PendingChange(models.Model):
     payload = models.JSONField(null=True)  # frozen on first send
     state = models.CharField(max_length=10, default=QUEUED)
     created_at = models.DateTimeField(default=timezone.now)
-    attempts = models.IntegerField(default=0)
-    last_error = models.TextField(blank=True, default="")
+    attempts = models.IntegerField(default=0)  # the syncs that tried to send it (sync/tries.py)
+    last_try_at = models.DateTimeField(null=True)
+    last_error = models.TextField(blank=True, default="")  # why the last try failed, in words
     errors = models.JSONField(default=dict)  # field errors from the server, when rejected
 
     class Meta:

@@ -125,6 +125,7 @@ def _change_row(entry: PendingChange) -> dict:
         "state": entry.state,
         "created_at": entry.created_at,
         "attempts": entry.attempts,
+        "last_try_at": entry.last_try_at,
         "last_error": entry.last_error,
         "errors": entry.errors,
         "reasons": reasons(entry.errors, entry.last_error),
@@ -149,6 +150,7 @@ def _conflict_row(conflict: Conflict) -> dict:
         "state": "conflict",
         "created_at": conflict.created_at,
         "attempts": 0,
+        "last_try_at": None,
         "last_error": "; ".join(why),
         "errors": {},
         "reasons": why,
@@ -169,6 +171,36 @@ def queue(category_key: str | None = None, *, with_conflicts: bool = True) -> li
     if with_conflicts:
         rows += [_conflict_row(conflict) for conflict in conflicts.order_by("id")]
     return rows
+
+
+def queued_changes() -> list[dict]:
+    """The changes waiting to go (queued, or in review on the server), oldest first,
+    with their tries, when the last was and why it failed: for `status`."""
+    entries = PendingChange.objects.filter(state__in=(PendingChange.QUEUED, PendingChange.REVIEW))
+    return [
+        {
+            "id": entry.pk,
+            "op": entry.op,
+            "model": entry.record.model,
+            "pk": entry.record.object_pk,
+            "title": entry.record.title,
+            "state": entry.state,
+            "tries": entry.attempts,
+            "last_try_at": entry.last_try_at.isoformat() if entry.last_try_at else None,
+            "last_error": entry.last_error,
+        }
+        for entry in entries.select_related("record").order_by("id")
+    ]
+
+
+def tries_text(change: dict) -> str:
+    """'3 tries, last 2026-03-02 10:45: offline: cannot reach … (timed out)'; '' untried."""
+    if not change["tries"]:
+        return ""
+    text = f"{change['tries']} {'try' if change['tries'] == 1 else 'tries'}"
+    if change["last_try_at"]:
+        text += f", last {local_time(change['last_try_at'])}"
+    return text + (f": {change['last_error']}" if change["last_error"] else "")
 
 
 def rejected_changes() -> list[dict]:

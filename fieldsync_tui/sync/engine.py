@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from ..store.bulk import update_rows
 from ..store.models import Account, Category, Conflict, PendingChange, Record
 from ..store.queries import local_time
 from ..store.schema import Schema
-from . import blockers, file_transfer, purge, schema_change
+from . import blockers, file_transfer, purge, schema_change, tries
 from .apply import (
     apply_feed_page,
     apply_push_results,
@@ -39,7 +40,7 @@ from .apply import (
     lost_edits,
 )
 from .crash_points import CrashHook
-from .transport import AuthFailed, Offline, Refused, Transport
+from .transport import AuthFailed, Cancelled, Refused, Transport, TransportError
 
 # Keeps a device's private bundle key: (server_url, username, device, signing_key).
 KeepSigningKey = Callable[[str, str, str, str], None]
@@ -137,8 +138,17 @@ def _site_key_of(login_answer: dict) -> str:
 
 
 class SyncEngine:
-    def __init__(self, transport: Transport, progress: ProgressCallback | None = None):
+    def __init__(
+        self,
+        transport: Transport,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ):
+        """`cancel`: set it (from another thread) to stop the work between two requests,
+        page or file chunks: Cancelled is raised, and what was committed stays."""
         self.transport = transport
+        if cancel is not None:
+            transport.cancel = cancel
         self.progress = progress or (lambda p: None)
         self._crash = CrashHook.from_env()
         self.schema_changes: list[str] = []  # told by the last refresh_schema()
@@ -296,12 +306,27 @@ class SyncEngine:
                                          refused.detail) from None  # fmt: skip
             raise
         category.checked_out = True
-        category.save(update_fields=["checked_out"])
+        category.holders = self._held_here(category.holders, answer.get("checkout") or {},
+                                           take_over)  # fmt: skip
+        category.save(update_fields=["checked_out", "holders"])
         self.pull_reference()
         self.pull(category)
         Account.objects.update(last_sync_at=timezone.now())
         self.files_fetched = self.fetch_files()
         return category, answer.get("warnings", []) + self.files_fetched.problems
+
+    def _held_here(self, holders: list[dict], lease: dict, take_over: bool) -> list[dict]:
+        """The holders once this device holds the category (as the next listing will
+        say, shown so at once): this device with its lease; a take-over also ends this
+        user's other devices' checkouts."""
+        account = self.account
+        kept = [
+            h for h in holders
+            if h.get("user") != account.username
+            or (not take_over and h.get("device") != account.device_name)
+        ]  # fmt: skip
+        times = {key: lease[key] for key in ("since", "expires_at", "mode") if key in lease}
+        return [*kept, {"user": account.username, "device": account.device_name, **times}]
 
     def take_over(self, name_or_key: str) -> tuple[Category, list[str]]:
         """Check the category out here, taking it from this user's other device: that
@@ -325,27 +350,58 @@ class SyncEngine:
         category = self.find_category(name_or_key)
         in_category = Record.objects.filter(category_key=category.key)
         held_here = category.checked_out
-        self.push()
+        with self._recording_failures():
+            self.push()
         if held_here and self.taken_over and not Category.objects.get(pk=category.pk).checked_out:
             raise EngineError(self.taken_over[-1])  # taken over on another device meanwhile
         blocking = blockers.blocking(category.key)
         if blocking:
             raise CheckinBlocked(category.name, blocking)
         self.transport.checkin(category.key)
+        account = self.account
+        me = (account.username, account.device_name)
         with transaction.atomic():
             in_category.delete()  # no longer ours to edit: no stale copy left behind
             category.checked_out = False
             category.cursor = 0
-            category.save(update_fields=["checked_out", "cursor"])
+            # Released now, so shown as no longer ours at once (not at the next listing).
+            category.holders = [h for h in category.holders
+                                if (h.get("user"), h.get("device")) != me]  # fmt: skip
+            category.save(update_fields=["checked_out", "cursor", "holders"])
         files.prune(self.schema)  # their files too, unless other records here hold them
         return category
 
     # -- sync --------------------------------------------------------------------
 
     def sync(self) -> SyncReport:
+        """Push, then pull everything checked out. Known to be offline (the last ping or
+        sync failed), its first request tries once, with no retry ladder. A failure is
+        recorded on every queued change (sync/tries.py) and raised; a cancel raises
+        Cancelled carrying the report of what was done (it stays done)."""
         report = SyncReport()
         self.taken_over = []
-        self.refresh_schema()
+        with self._recording_failures(report):
+            self._sync(report)
+        return report
+
+    @contextmanager
+    def _recording_failures(self, report: SyncReport | None = None):
+        started = timezone.now()
+        try:
+            yield
+        except Cancelled as cancelled:
+            cancelled.report = report
+            raise
+        except TransportError as error:
+            tries.record_failure(error, started)
+            raise
+
+    def _sync(self, report: SyncReport) -> None:
+        if self.account.online:
+            self.refresh_schema()
+        else:
+            with self.transport.quick():  # one try: is the link back?
+                self.refresh_schema()
         report.schema_changes = self.schema_changes
         report.pushed = self.push(report)
         report.pushed.update(self.settle_reviews())
@@ -368,7 +424,6 @@ class SyncEngine:
         self.refresh_categories()
         report.withdrawn += self.taken_over
         Account.objects.update(last_sync_at=timezone.now(), online=True)
-        return report
 
     # -- file content ------------------------------------------------------------
 
@@ -559,9 +614,10 @@ class SyncEngine:
         return counts
 
     def push(self, report: SyncReport | None = None) -> Counter:
-        """Send the queue in rounds: one change per record per round, batches per category."""
+        """Send the queue in rounds: one change per record per round, batches per category.
+        The answers are counted in `report.pushed` as they come (a cancel keeps them)."""
         schema = self.schema
-        statuses: Counter = Counter()
+        statuses: Counter = report.pushed if report is not None else Counter()
         blocked: set = set()
         waiting: set[int] = set()  # records whose change still waits for its files
         total = PendingChange.objects.filter(state=PendingChange.QUEUED).count()
@@ -602,6 +658,8 @@ class SyncEngine:
         return decided
 
     def _push_batch(self, schema, batch, statuses, blocked, key, report, waiting) -> int:
+        self.transport.stop_if_cancelled()  # before freezing: a cancelled batch was never sent
+        now = timezone.now()
         with transaction.atomic():
             ready = []
             for entry in batch:
@@ -614,16 +672,14 @@ class SyncEngine:
                     continue
                 entry.payload = payload
                 entry.attempts += 1
+                entry.last_try_at = now
                 ready.append(entry)
-            update_rows(PendingChange, ready, ["payload", "attempts"])
+            update_rows(PendingChange, ready, ["payload", "attempts", "last_try_at"])
         if not ready:
             return 0
         self._crash.reached("push-frozen")
         try:
             results = self._push_with_files(schema, ready, report)
-        except Offline as error:
-            PendingChange.objects.filter(pk__in=[e.pk for e in ready]).update(last_error=str(error))
-            raise
         except Refused as refused:
             self._refused(ready, refused, blocked, key, report)
             return 0

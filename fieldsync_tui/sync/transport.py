@@ -6,6 +6,12 @@ off mid-response). Retrying a push is safe: every change carries its own id
 and the server answers a repeat from its receipts. The token is sent in a
 header and never appears in an exception message.
 
+Timeouts suit a bad field link: seconds, not minutes (CONNECT_TIMEOUT and
+READ_TIMEOUT, the one place they are set; the environment may tune them).
+`quick()` sends without the retry ladder, for a folder known to be offline.
+A `cancel` event, checked before every request and between chunks, stops the
+work between two requests (`Cancelled`): what was answered and applied stays.
+
 The password and the token never go over plain http to a host that is not
 loopback unless the editor insisted (``--insecure-http``, the app's checkbox):
 the session's http adapter refuses before connecting, so a redirect cannot
@@ -18,8 +24,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import time
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +41,10 @@ from server_plugin.protocol.files import CHUNK_BYTES, FileRef
 from .crash_points import CrashHook
 
 _RETRY_STATUS = (500, 502, 503, 504)
+# Seconds to wait for a connection, and for each read of an answer: a link that says
+# nothing for that long is taken as down (then retried, unless known offline).
+CONNECT_TIMEOUT = float(os.environ.get("FIELDSYNC_CONNECT_TIMEOUT", 5))
+READ_TIMEOUT = float(os.environ.get("FIELDSYNC_READ_TIMEOUT", 30))
 _BUNDLE_TYPES = ("application/zip", "application/gzip")  # bundle_format's, old and new
 
 
@@ -55,6 +66,16 @@ class AuthFailed(TransportError):
 
 class InsecureTransport(TransportError):
     """Plain http to a host that is not loopback, and the editor did not insist."""
+
+
+class Cancelled(TransportError):
+    """The editor cancelled: the work stopped between two requests. What was answered
+    and applied before stays (each page, push batch or file chunk is whole); the
+    next sync takes up the rest. `report`: what a sync had done (SyncReport), if any."""
+
+    def __init__(self, report=None):
+        super().__init__("cancelled: what was already synced stays; sync again to finish")
+        self.report = report
 
 
 class CertificateRejected(TransportError):
@@ -127,22 +148,31 @@ class Transport:
         insecure_http: bool = False,
         retries: int = 4,
         backoff: float = 0.5,
-        timeout: float = 60.0,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        cancel: threading.Event | None = None,
     ):
         self.base = server_url.rstrip("/") + f"/fieldsync/{wire.API_VERSION}/"
         self.token = token
         self.insecure_http = insecure_http
         self.retries = retries
         self.backoff = backoff
-        self.timeout = timeout
+        self.timeouts = (connect_timeout or CONNECT_TIMEOUT, read_timeout or READ_TIMEOUT)
+        self.cancel = cancel
         self.session = requests.Session()
+        self.session.headers["User-Agent"] = "fieldsync-client"
+        self._mount(retries)
+        self._crash = CrashHook.from_env()
+
+    def _mount(self, retries: int) -> None:
+        """The session's adapters, retrying connections, reads and 5xx `retries` times."""
         retry = Retry(
             total=retries,
             connect=retries,
             read=retries,
             status=retries,
             other=0,  # a certificate that fails verification fails the same next time
-            backoff_factor=backoff,
+            backoff_factor=self.backoff,
             status_forcelist=_RETRY_STATUS,
             allowed_methods=None,  # POSTs too: pushes are idempotent by design
             raise_on_status=False,
@@ -150,10 +180,33 @@ class Transport:
             # read, not for urllib3 to sleep through; 5xx keep the backoff.
             respect_retry_after_header=False,
         )
-        self.session.mount("http://", _PlainHttpGuard(insecure_http, max_retries=retry))
+        self.session.mount("http://", _PlainHttpGuard(self.insecure_http, max_retries=retry))
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
-        self.session.headers["User-Agent"] = "fieldsync-client"
-        self._crash = CrashHook.from_env()
+        self._retries_now = retries
+
+    @contextmanager
+    def quick(self) -> Iterator[None]:
+        """Requests inside try once, with no retry ladder: a folder known to be offline
+        learns in one timeout whether the link is back."""
+        kept = self._retries_now
+        self._mount(0)
+        try:
+            yield
+        finally:
+            self._mount(kept)
+
+    def stop_if_cancelled(self) -> None:
+        """Cancelled, if the editor asked: called between requests and chunks."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled()
+
+    def _pause(self, seconds: float) -> None:
+        """A backoff wait that a cancel cuts short."""
+        if self.cancel is not None:
+            self.cancel.wait(seconds)
+            self.stop_if_cancelled()
+        else:
+            threading.Event().wait(seconds)
 
     @classmethod
     def for_account(cls, account, token: str | None = None, **options) -> Transport:
@@ -212,13 +265,14 @@ class Transport:
         """
         if not self.token:
             raise AuthFailed("not logged in: run `fieldsync login URL --username NAME`")
+        self.stop_if_cancelled()
         params = {} if download_limit is None else {"download_limit": download_limit}
         try:
             response = self.session.get(
                 self.base + f"categories/{key}/bundle",
                 params=params,
                 headers={"Authorization": f"Bearer {self.token}"},
-                timeout=(3.05, self.timeout),
+                timeout=self.timeouts,
                 stream=True,
             )
         except requests.exceptions.SSLError as error:
@@ -231,6 +285,7 @@ class Transport:
                 written = 0
                 try:
                     for chunk in response.iter_content(CHUNK_BYTES):
+                        self.stop_if_cancelled()
                         out.write(chunk)
                         written += len(chunk)
                 except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError,
@@ -331,9 +386,10 @@ class Transport:
                 attempt += 1
                 if attempt > self.retries:
                     raise Offline(f"the download keeps breaking off: {_reason(error)}") from None
-                time.sleep(self.backoff * (2 ** (attempt - 1)))
+                self._pause(self.backoff * (2 ** (attempt - 1)))
 
     def _download_from(self, sha256: str, partial: Path, progress) -> int:
+        self.stop_if_cancelled()
         start = partial.stat().st_size if partial.is_file() else 0
         headers = self._auth_headers()
         if start:
@@ -341,7 +397,7 @@ class Transport:
         try:
             response = self.session.get(
                 self.base + f"files/{sha256}", headers=headers, stream=True,
-                timeout=(3.05, self.timeout),
+                timeout=self.timeouts,
             )  # fmt: skip
         except requests.exceptions.SSLError as error:
             raise _certificate_rejected(self.base, error) from None
@@ -359,6 +415,7 @@ class Transport:
                     for chunk in response.iter_content(CHUNK_BYTES):
                         writing.write(chunk)
                         writing.flush()  # what arrived stays, whatever happens next
+                        self.stop_if_cancelled()  # after the write: the .part resumes there
                         received += len(chunk)
                         self._crash.reached("download-chunk")
                         if progress is not None:
@@ -391,6 +448,7 @@ class Transport:
             headers["Content-Type"] = content_type
         attempt = 0
         while True:
+            self.stop_if_cancelled()
             try:
                 response = self.session.request(
                     method,
@@ -399,7 +457,7 @@ class Transport:
                     data=data,
                     params=params,
                     headers=headers,
-                    timeout=(3.05, self.timeout),
+                    timeout=self.timeouts,
                 )
                 answer = _json_of(response, self.base)
                 break
@@ -410,11 +468,11 @@ class Transport:
             except (requests.exceptions.ChunkedEncodingError, _Truncated) as error:
                 # The answer was cut off mid-body: ask again (a push is idempotent).
                 attempt += 1
-                if attempt > self.retries:
+                if attempt > self._retries_now:
                     raise Offline(
                         f"the server's answers keep breaking off: {_reason(error)}"
                     ) from None
-                time.sleep(self.backoff * (2 ** (attempt - 1)))
+                self._pause(self.backoff * (2 ** (attempt - 1)))
         self._raise_for(response, answer)
         return answer
 

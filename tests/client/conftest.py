@@ -119,3 +119,23 @@ def cli_here(local_store, capsys):
         return code, out, err
 
     return run
+
+
+@pytest.fixture
+def engine_on(local_store, central):
+    """A factory of engines in this process, on the emptied local store logged in to
+    `central` as editor1 (no keyring: the token stays in memory)."""
+    from fieldsync_tui.store.models import Account, Category, Conflict, PendingChange, Record
+    from fieldsync_tui.sync.engine import SyncEngine
+    from fieldsync_tui.sync.transport import Transport
+
+    for model in (Conflict, PendingChange, Record, Category, Account):
+        model.objects.all().delete()
+    transport = Transport(central.url)
+    SyncEngine.login(transport, "editor1", "demo-password", "in-process")
+    SyncEngine(transport).refresh_schema()
+
+    def engine(progress=None, cancel=None):
+        return SyncEngine(Transport(central.url, transport.token), progress, cancel=cancel)
+
+    return engine

@@ -142,4 +142,7 @@ def test_server_that_keeps_failing_leaves_the_edits_queued_with_a_clear_message(
 
     assert failed.returncode == 4
     assert failed.stderr.strip().count("\n") == 0 and "keeps failing" in failed.stderr
-    assert proxied_editor.json("status")["queued"] == 3
+    state = proxied_editor.json("status")
+    assert state["queued"] == 3
+    assert [change["tries"] for change in state["queued_changes"]] == [1, 1, 1]
+    assert all("keeps failing" in change["last_error"] for change in state["queued_changes"])

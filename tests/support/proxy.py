@@ -1,5 +1,6 @@
 """A proxy in front of the central site that misbehaves on request:
-answers cut off mid-body (after the server did the work), or 500s (before).
+answers cut off mid-body (after the server did the work), 500s (before), or
+no answer at all (a link that takes the request and goes silent: "hang").
 
 It stands for the bad network and the sick server an editor in the field
 meets; the client must retry through both and apply nothing twice. It also
@@ -44,6 +45,7 @@ class FlakyProxy:
         self.seen: Counter = Counter()  # path suffix -> requests received
         self.received: list[str] = []  # "METHOD path" of every request that arrived
         self.lock = threading.Lock()
+        self.released = threading.Event()  # ends the requests left hanging
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,11 +71,12 @@ class FlakyProxy:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
     def inject(self, path_suffix: str, *faults: str) -> None:
-        """Play these faults ("drop" or "500") on the next requests to the path."""
+        """Play these faults ("drop", "500" or "hang") on the next requests to the path."""
         with self.lock:
             self.faults.setdefault(path_suffix, []).extend(faults)
 
@@ -91,6 +94,10 @@ class FlakyProxy:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else None
         fault = self._next_fault(handler.path)
+        if fault == "hang":  # taken, never answered: the client's read timeout decides
+            self.released.wait(60)
+            handler.close_connection = True
+            return
         if fault == "500":
             payload = b'{"error": "server_error", "detail": "injected failure"}'
             handler.send_response(500)
