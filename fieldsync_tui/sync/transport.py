@@ -165,11 +165,12 @@ class Transport:
         self._crash = CrashHook.from_env()
 
     def _mount(self, retries: int) -> None:
-        """The session's adapters, retrying connections, reads and 5xx `retries` times."""
+        """The session's adapters, retrying connections and 5xx `retries` times, and a
+        read that timed out once at most (a silent link gets no four more waits)."""
         retry = Retry(
             total=retries,
             connect=retries,
-            read=retries,
+            read=min(retries, 1),
             status=retries,
             other=0,  # a certificate that fails verification fails the same next time
             backoff_factor=self.backoff,
@@ -186,14 +187,17 @@ class Transport:
 
     @contextmanager
     def quick(self) -> Iterator[None]:
-        """Requests inside try once, with no retry ladder: a folder known to be offline
-        learns in one timeout whether the link is back."""
-        kept = self._retries_now
+        """Requests inside try once, with no retry ladder, and wait for an answer no
+        longer than for a connection: a folder known to be offline learns within
+        seconds whether the link is back."""
+        kept, kept_timeouts = self._retries_now, self.timeouts
         self._mount(0)
+        self.timeouts = (kept_timeouts[0], min(kept_timeouts))
         try:
             yield
         finally:
             self._mount(kept)
+            self.timeouts = kept_timeouts
 
     def stop_if_cancelled(self) -> None:
         """Cancelled, if the editor asked: called between requests and chunks."""

@@ -36,7 +36,8 @@ def test_a_sync_while_known_offline_tries_once_and_records_the_try(
         shown = editor.run("status").stdout
         assert '"Typed on a bad link": 1 try, last ' in shown and "timed out" in shown
 
-        editor.run("sync")  # the link is back (the ping answered): the change goes
+        proxy.heal()
+        editor.run("sync")  # the link is back: the change goes
 
         assert editor.json("status")["queued_changes"] == []
 

@@ -80,6 +80,11 @@ class FlakyProxy:
         with self.lock:
             self.faults.setdefault(path_suffix, []).extend(faults)
 
+    def heal(self) -> None:
+        """The faults not played yet are dropped: the link is good again."""
+        with self.lock:
+            self.faults.clear()
+
     def _next_fault(self, path: str) -> str | None:
         with self.lock:
             for suffix, faults in self.faults.items():
