@@ -151,8 +151,9 @@ def _require_checked_out(key: str | None, model: ModelSchema) -> None:
     if key is None:
         raise EditError(f"a {model.verbose_name} must belong to a category")
     if not Category.objects.filter(key=key, checked_out=True).exists():
-        name = Category.objects.filter(key=key).values_list("name", flat=True).first() or key
-        raise EditError(f"category {name} is not checked out on this device")
+        name = Category.objects.filter(key=key).values_list("name", flat=True).first()
+        raise EditError(f"{name or 'that category'} is not checked out on this device: "
+                        "check it out first")  # fmt: skip
 
 
 # The Django permission the server checks for each change an edit queues.

@@ -61,7 +61,7 @@ def purge_device(schema: Schema, reason: str) -> list[Purged]:
     done = []
     for key in sorted(set(held.distinct())):
         records = Record.objects.filter(category_key=key)
-        done.append(_purge(schema, records, names.get(key, f"category {key}"), reason))
+        done.append(_purge(schema, records, names.get(key, "a category no longer listed"), reason))
     reference = Record.objects.filter(category_key__isnull=True)
     if reference.exists():
         done.append(_purge(schema, reference, "reference data", reason))

@@ -163,3 +163,15 @@ def test_checkin_offers_a_new_edit_or_discard_for_a_rejected_change_never_anothe
     assert "rejected (You may not delete articles (news.article).)" in polling
     assert polling.endswith(f"drop it with `fieldsync discard {old.pk}`")
     assert not any("fieldsync sync" in line for line in (crossing, polling))
+
+
+def test_a_record_for_a_category_not_checked_out_here_is_refused_naming_it(store, newsroom):
+    from fieldsync_tui.store.edits import create_record
+    from fieldsync_tui.store.models import Category
+
+    culture = Category.objects.get(name="Culture").key
+    values = {"title": "Made offline", "body": "Text."}
+
+    message = refused(create_record, schema_where(), ARTICLE, values, culture)
+
+    assert message == "Culture is not checked out on this device: check it out first"
