@@ -252,7 +252,7 @@ def _empty(upload: FileUpload) -> None:
     try:
         names += [f"{folder}/{name}" for name in default_storage.listdir(folder)[1]]
     except (OSError, NotImplementedError, SuspiciousFileOperation):
-        pass
+        pass  # a storage that cannot list (NotImplementedError): the known chunks go
     _delete_quietly(names)
     upload.chunks, upload.received = [], 0
 

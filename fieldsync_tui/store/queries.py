@@ -173,17 +173,24 @@ def queue(category_key: str | None = None, *, with_conflicts: bool = True) -> li
     return rows
 
 
+def _change_row(entry: PendingChange) -> dict:
+    """What `status` and `rejected` say of one queued change."""
+    return {
+        "id": entry.pk,
+        "op": entry.op,
+        "model": entry.record.model,
+        "pk": entry.record.object_pk,
+        "title": entry.record.title,
+    }
+
+
 def queued_changes() -> list[dict]:
     """The changes waiting to go (queued, or in review on the server), oldest first,
     with their tries, when the last was and why it failed: for `status`."""
     entries = PendingChange.objects.filter(state__in=(PendingChange.QUEUED, PendingChange.REVIEW))
     return [
         {
-            "id": entry.pk,
-            "op": entry.op,
-            "model": entry.record.model,
-            "pk": entry.record.object_pk,
-            "title": entry.record.title,
+            **_change_row(entry),
             "state": entry.state,
             "tries": entry.attempts,
             "last_try_at": entry.last_try_at.isoformat() if entry.last_try_at else None,
@@ -208,11 +215,7 @@ def rejected_changes() -> list[dict]:
     entries = PendingChange.objects.filter(state=PendingChange.REJECTED)
     return [
         {
-            "id": entry.pk,
-            "op": entry.op,
-            "model": entry.record.model,
-            "pk": entry.record.object_pk,
-            "title": entry.record.title,
+            **_change_row(entry),
             "message": entry.last_error,
             "errors": entry.errors,
             "reasons": reasons(entry.errors, entry.last_error),

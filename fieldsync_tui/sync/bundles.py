@@ -72,21 +72,11 @@ class Imported:
 
 
 def write_file(path: Path, write: Callable[[BinaryIO], T]) -> T:
-    """`write(out)` into a ``.partial`` file beside `path`, synced, then renamed into
-    place: whole or not at all (a half-written bundle would only be refused later)."""
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
+    """bundle_format.write_atomically, a failure said as a refusal in one line."""
     try:
-        with open(partial, "wb") as out:
-            written = write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, path)
+        return bundle_format.write_atomically(path, write)
     except OSError as error:
         raise BundleRefused(f"cannot write {path}: {error.strerror}") from None
-    finally:
-        partial.unlink(missing_ok=True)
-    return written
 
 
 def _account() -> Account:

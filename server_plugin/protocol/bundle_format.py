@@ -72,6 +72,25 @@ _STORED_TYPES = ("image/", "video/", "audio/", "application/zip", "application/g
 _MEMBER_TIME = (1980, 1, 1, 0, 0, 0)  # members carry no clock: the header says when
 
 
+def write_atomically(path, write: Callable[[BinaryIO], Any]) -> Any:
+    """`write(out)` into a ``.partial`` file beside `path`, synced, then renamed into
+    place; returns what `write` returns. A crash or an error leaves nothing at `path`
+    (a half-written bundle would only be refused later)."""
+    from pathlib import Path
+
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with open(partial, "wb") as out:
+            written = write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return written
+
+
 class BundleError(ValueError):
     """A file refused: not a bundle, damaged, altered, or not for this side.
 

@@ -14,8 +14,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from ...bundles import AnswersRequest, apply_changes, read_changes, write_answers
-from ...protocol.bundle_format import SUFFIX, BundleError
-from ._files import write_atomically
+from ...protocol.bundle_format import SUFFIX, BundleError, write_atomically
 
 
 class Command(BaseCommand):

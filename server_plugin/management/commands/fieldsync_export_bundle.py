@@ -17,8 +17,7 @@ from ...bundles import write_category
 from ...category_names import category_name
 from ...errors import ApiError
 from ...models import Device
-from ...protocol.bundle_format import DEFAULT_FILE_LIMIT, BundleError
-from ._files import write_atomically
+from ...protocol.bundle_format import DEFAULT_FILE_LIMIT, BundleError, write_atomically
 
 
 class Command(BaseCommand):
