@@ -173,7 +173,7 @@ def queue(category_key: str | None = None, *, with_conflicts: bool = True) -> li
     return rows
 
 
-def _change_row(entry: PendingChange) -> dict:
+def _named_change(entry: PendingChange) -> dict:
     """What `status` and `rejected` say of one queued change."""
     return {
         "id": entry.pk,
@@ -190,7 +190,7 @@ def queued_changes() -> list[dict]:
     entries = PendingChange.objects.filter(state__in=(PendingChange.QUEUED, PendingChange.REVIEW))
     return [
         {
-            **_change_row(entry),
+            **_named_change(entry),
             "state": entry.state,
             "tries": entry.attempts,
             "last_try_at": entry.last_try_at.isoformat() if entry.last_try_at else None,
@@ -215,7 +215,7 @@ def rejected_changes() -> list[dict]:
     entries = PendingChange.objects.filter(state=PendingChange.REJECTED)
     return [
         {
-            **_change_row(entry),
+            **_named_change(entry),
             "message": entry.last_error,
             "errors": entry.errors,
             "reasons": reasons(entry.errors, entry.last_error),
