@@ -178,8 +178,11 @@ class MainScreen(Screen):
         table = self.query_one(RecordsTable)
         table.show_page(message.rows, message.first_index, message.total, message.cursor)
         self.query_one("#range", Label).update(table.range_text)
-        if not message.rows:
+        current = table.current
+        if current is None:
             self.query_one(RecordDetail).show(self.schema, None)
+        else:  # a reload keeping the cursor where it was highlights no row: show it here
+            self.load_record(current["id"])
 
     @on(RecordsTable.RowHighlighted)
     def row_highlighted(self, event: RecordsTable.RowHighlighted) -> None:
