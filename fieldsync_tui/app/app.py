@@ -20,7 +20,7 @@ from textual.binding import Binding
 from .. import credentials
 from ..store import queries
 from ..store.models import Account
-from ..sync import bundles
+from ..sync import bundles, login_flow
 from ..sync.engine import CheckinBlocked, SyncEngine, SyncReport, lost_login
 from ..sync.transport import (
     AuthFailed,
@@ -195,25 +195,19 @@ class FieldsyncApp(App):
         try:
             transport = Transport(url, insecure_http=insecure_http, retries=1)
             credentials.check_keyring()
-            token = SyncEngine.login(
-                transport, username, password, device, credentials.save_signing_key
+            login = login_flow.log_in(
+                transport,
+                username,
+                password,
+                device,
+                credentials.save_token,
+                credentials.save_signing_key,
             )
-            Account.objects.update(insecure_http=transport.sends_in_clear)
-            account = Account.objects.get()
-            try:
-                credentials.save_token(account.server_url, account.username, device, token)
-            except credentials.CredentialsError:
-                transport.logout()  # an unkept token must not stay valid on the server
-                raise
-            engine = SyncEngine(transport)
-            engine.refresh_schema()
-            resumed = engine.resume_checkouts()  # what an expired login of this folder held
-            engine.refresh_categories()
         except (TransportError, credentials.CredentialsError, ValueError) as error:
             self.post_message(LoginFailed(_reason(error)))
             return
-        self.post_message(LoggedIn(token))
-        for note in resumed:
+        self.post_message(LoggedIn(login.token))
+        for note in login.resumed:
             self.post_message(ActionFailed("Check out", note))
 
     def check_connectivity(self) -> None:

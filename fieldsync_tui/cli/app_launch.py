@@ -50,8 +50,10 @@ def open_demo_editor(folder: Path, url: str) -> str:
     open_database(editor_dir)
     token = log_in_demo_editor(editor_dir, url)
     if continued:
-        print(f"Continuing the demo in {folder}: editor1's device, checkouts, queue and "
-              "conflicts are as you left them (`fieldsync demo --fresh` starts afresh).")
+        print(
+            f"Continuing the demo in {folder}: editor1's device, checkouts, queue and "
+            "conflicts are as you left them (`fieldsync demo --fresh` starts afresh)."
+        )
     else:
         print(f"A new demo in {folder}; the next `fieldsync demo` continues it "
               "(`--fresh` starts afresh).")  # fmt: skip
@@ -70,6 +72,7 @@ def log_in_demo_editor(editor_dir: Path, url: str) -> str:
     from .. import credentials
     from ..store.models import Account
     from ..sync.engine import SyncEngine
+    from ..sync.login_flow import log_in
     from ..sync.transport import AuthFailed, Transport
 
     credentials.keep_in_folder(editor_dir)
@@ -88,14 +91,14 @@ def log_in_demo_editor(editor_dir: Path, url: str) -> str:
             engine.refresh_schema()  # the site still takes it: the same device
         except AuthFailed:
             token = None
-    if not token:
-        token = SyncEngine.login(transport, DEMO_EDITOR, "demo-password", DEMO_DEVICE,
-                                 credentials.save_signing_key)  # fmt: skip
-        credentials.save_token(url, DEMO_EDITOR, DEMO_DEVICE, token)
-        engine.refresh_schema()
-        for note in engine.resume_checkouts():  # a folder that held some: take them again
+    if token:
+        engine.refresh_categories()
+    else:
+        login = log_in(transport, DEMO_EDITOR, "demo-password", DEMO_DEVICE,
+                       credentials.save_token, credentials.save_signing_key)  # fmt: skip
+        token = login.token
+        for note in login.resumed:  # a folder that held some: take them again
             print(f"warning: {note}")
-    engine.refresh_categories()
     print(f"The demo keeps editor1's token in {credentials.demo_file()} (only you can read "
           "it), not in a keyring: its password is published.")  # fmt: skip
     return token

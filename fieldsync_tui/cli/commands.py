@@ -16,6 +16,7 @@ from ..store.models import Account, Conflict, PendingChange, Record
 from ..store.schema import Schema, UnknownModel
 from ..sync import conflicts as conflict_resolution
 from ..sync.engine import EngineError, HeldByYouElsewhere, NotLoggedIn, SyncEngine
+from ..sync.login_flow import log_in
 from ..sync.transport import InsecureTransport, Transport, plain_http_refusal
 from . import EXIT_ATTENTION, EXIT_OK, bundle_commands, default_device_name, read_password
 from .output import emit_json, progress_bar
@@ -52,22 +53,11 @@ def login(args, folder: Path) -> int:
     password = read_password(args.password_stdin)
     device = args.device or default_device_name(folder)
     transport = Transport(args.url, insecure_http=args.insecure_http)
-    token = SyncEngine.login(
-        transport, args.username, password, device, keep_signing_key=credentials.save_signing_key
-    )
-    Account.objects.update(insecure_http=transport.sends_in_clear)
-    account = Account.objects.get()
-    try:
-        credentials.save_token(account.server_url, account.username, device, token)
-    except credentials.CredentialsError:
-        transport.logout()  # an unkept token must not stay valid on the server
-        raise
-    engine = SyncEngine(transport)
-    engine.refresh_schema()
-    resumed = engine.resume_checkouts()  # this folder's categories, if an old login held them
-    engine.refresh_categories()
-    _print_schema_changes(engine.schema_changes)
-    for note in resumed:
+    login = log_in(transport, args.username, password, device, credentials.save_token,
+                   credentials.save_signing_key)  # fmt: skip
+    account = login.engine.account
+    _print_schema_changes(login.schema_changes)
+    for note in login.resumed:
         print(f"warning: {note}")
     print(f"Logged in to {account.server_url} as {args.username} (device {device}).")
     if transport.sends_in_clear:
