@@ -31,6 +31,7 @@ from ..sync.transport import (
     sends_in_clear,
 )
 from .commands import ScreenActionsProvider
+from .keymap import apply_keymap
 from .messages import (
     ActionFailed,
     CategoriesLoaded,
@@ -98,6 +99,7 @@ class FieldsyncApp(App):
     # -- start ---------------------------------------------------------------
 
     def on_mount(self) -> None:
+        apply_keymap(self)  # the editor's keys from the config file, before any screen
         self.start()
 
     @work(thread=True, exit_on_error=False, group="start")
@@ -286,9 +288,10 @@ class FieldsyncApp(App):
 
     @work(thread=True, exit_on_error=False, group="checkout")
     @in_store_thread
-    def check_out(self, key: str) -> None:
+    def check_out(self, key: str, take_over: bool = False) -> None:
         try:
-            category, warnings = self.engine(progress=self._progressed).checkout(key)
+            engine = self.engine(progress=self._progressed)
+            category, warnings = engine.checkout(key, take_over=take_over)
             self.post_message(CategoryCheckedOut(category.name, warnings))
         except Exception as error:
             if not self._login_gone(error):

@@ -77,13 +77,14 @@ def page_after(
 
 
 def page_before(
-    category_key: str, before: tuple[str, int], limit: int = PAGE, find: str = ""
+    category_key: str, before: tuple[str, int] | None, limit: int = PAGE, find: str = ""
 ) -> list[dict]:
-    """The `limit` rows just before the given row, in display order."""
-    title, row_id = before
-    rows = _in_category(category_key, find).filter(
-        Q(title__lt=title) | Q(title=title, id__lt=row_id)
-    )
+    """The `limit` rows just before the given row (None: the category's last rows), in
+    display order."""
+    rows = _in_category(category_key, find)
+    if before is not None:
+        title, row_id = before
+        rows = rows.filter(Q(title__lt=title) | Q(title=title, id__lt=row_id))
     found = list(rows.order_by("-title", "-id").values(*_ROW_FIELDS)[:limit])
     return found[::-1]
 
