@@ -1,9 +1,10 @@
 """A category of 100,000 local records opens on its first window and pages from SQLite.
 
 The records table never holds more than one page (200 rows): the first screen
-shows rows 1–200 of 100,000 in title order, and moving past the window's end
-loads the next one. How long this takes and the memory it needs are measured
-by `benchmarks/app_first_screen.py`, not asserted here.
+shows rows 1–200 of 100,000 in title order, moving past the window's end
+loads the next one, and End and Home load the last and the first. How long
+this takes and the memory it needs are measured by
+`benchmarks/app_first_screen.py`, not asserted here.
 """
 
 from __future__ import annotations
@@ -55,8 +56,15 @@ def test_a_category_of_100000_records_opens_on_its_first_window_and_pages(large_
                 assert "Politics" in table.border_title
 
                 table.focus()
-                await pilot.press("pagedown")
-                await until(pilot, lambda: shown(201, 400), "rows 201–400 after pagedown")
+                await pilot.press("end")  # the last row of the whole category, paged in
+                await until(pilot, lambda: shown(COUNT - 199, COUNT), "the last window after end")
+                assert table.current["title"] == title(COUNT)
+                await pilot.press("home")
+                await until(pilot, lambda: shown(1, 200), "the first window after home")
+                table.move_cursor(row=199)
+                await settle(pilot)
+                await pilot.press("down")
+                await until(pilot, lambda: shown(201, 400), "rows 201–400 after down at the end")
                 assert table.rows_shown[0]["title"] == title(201)
                 assert table.cursor_row == 0 and table.row_count == 200
 

@@ -50,6 +50,7 @@ class MainScreen(Screen):
         Binding("slash", "find", "Find", id="find"),
         Binding("question_mark", "app.help", "Help", id="help"),
         Binding("escape", "clear_find", "Clear find", show=False),
+        Binding("q", "app.quit", "Quit", id="main.quit", show=False),
     ]
 
     def __init__(self):
@@ -58,13 +59,14 @@ class MainScreen(Screen):
         self.category_key: str | None = None
         self.find_text = ""
         self._request = 0
+        self._find_timer = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         with Horizontal(id="panes"):
             yield CategoriesList(id="categories")
             with Vertical(id="records-pane"):
-                yield Input(placeholder="Find by title (enter), esc to clear", id="find")
+                yield Input(placeholder="Find by title as you type, esc to clear", id="find")
                 yield RecordsTable(id="records")
                 yield Label("", id="range")
                 yield ProgressBar(id="progress", show_eta=False)
@@ -102,25 +104,45 @@ class MainScreen(Screen):
             label: next((f.name for f in model.fields if f.kind == "choice"), "")
             for label, model in schema.models.items()
         }
+        table.model_names = {
+            label: model.verbose_name[:1].upper() + model.verbose_name[1:]
+            for label, model in schema.models.items()
+        }
+        if table.rows_shown:  # drawn before the schema came: again, with the models' names
+            table.show_page(table.rows_shown, table.first_index, table.total, "keep")
 
-    def load_records(self, *, after=None, before=None, cursor: str = "first") -> None:
+    def load_records(
+        self, *, after=None, before=None, at_end=False, from_row=None, cursor="first"
+    ) -> None:
+        """Load a window: the first one, the rows after or before a row, from a row on
+        (itself included), or the category's last (`at_end`); `cursor` as show_page."""
         if self.category_key is None:
             return
         self._request += 1
-        self._records_worker(
-            self.category_key, after, before, cursor, self.find_text, self._request
-        )
+        where = (
+            ("after", after) if after is not None
+            else ("before", before) if before is not None
+            else ("from", from_row) if from_row is not None
+            else ("end", None) if at_end
+            else ("after", None)
+        )  # fmt: skip
+        self._records_worker(self.category_key, where, cursor, self.find_text, self._request)
+
+    def reload_records(self, cursor="keep") -> None:
+        """The same window again (its rows may have changed), not the category's first."""
+        shown = self.query_one(RecordsTable).rows_shown
+        self.load_records(from_row=shown[0] if shown else None, cursor=cursor)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="records")
     @in_store_thread
-    def _records_worker(self, key, after, before, cursor, find, request_id) -> None:
-        def key_of(row):
-            return (row["title"], row["id"]) if row else None
-
-        if before is not None:
-            rows = queries.page_before(key, key_of(before), find=find)
-        else:
-            rows = queries.page_after(key, key_of(after), find=find)
+    def _records_worker(self, key, where, cursor, find, request_id) -> None:
+        rows = _window(key, where, find)
+        followed = cursor.get("id") if isinstance(cursor, dict) else None
+        if followed is not None and followed not in {row["id"] for row in rows}:
+            moved = queries.record(followed)  # e.g. a new title sorts it elsewhere
+            if moved is not None and moved["category_key"] == key:
+                found = _window(key, ("from", moved), find)
+                rows = found if any(row["id"] == followed for row in found) else rows
         total = queries.record_count(key, find=find)
         first = queries.position_of(key, rows[0]["title"], rows[0]["id"], find=find) if rows else 0
         message = RecordsPageLoaded(key, rows, total, first, request_id)
@@ -153,23 +175,18 @@ class MainScreen(Screen):
             self._select_category(event.option.id)
 
     def _select_category(self, key: str | None, cursor: str = "first") -> None:
-        if key != self.category_key:
-            cursor = "first"
+        same = key == self.category_key
         self.category_key = key
         category = self.query_one(CategoriesList).selected
         table = self.query_one(RecordsTable)
         if category is None:
             table.border_title = "Records"
             return
-        owner = (
-            "checked out by you"
-            if category["checked_out"]
-            else f"held by {category['holders'][0]['user']}"
-            if category["holders"]
-            else "not checked out (c to check out)"
-        )
-        table.border_title = f"{category['name']} — {owner}"
-        self.load_records(cursor=cursor)
+        table.border_title = f"{category['name']} — {holder_words(category)}"
+        if same and cursor == "keep":
+            self.reload_records()
+        else:
+            self.load_records()
 
     @on(RecordsPageLoaded)
     def records_loaded(self, message: RecordsPageLoaded) -> None:
@@ -177,7 +194,9 @@ class MainScreen(Screen):
             return  # an older answer overtaken by a newer request
         table = self.query_one(RecordsTable)
         table.show_page(message.rows, message.first_index, message.total, message.cursor)
-        self.query_one("#range", Label).update(table.range_text)
+        found_none = self.find_text and not message.total
+        shown = f"No records match “{self.find_text}”" if found_none else table.range_text
+        self.query_one("#range", Label).update(shown)
         current = table.current
         if current is None:
             self.query_one(RecordDetail).show(self.schema, None)
@@ -204,7 +223,11 @@ class MainScreen(Screen):
     @on(RecordDeleted)
     @on(ChangeDiscarded)
     def record_changed(self, message) -> None:
-        self.load_records(cursor="keep")
+        """The window stays where it was, the cursor on the edited row (followed if a new
+        title sorts it elsewhere)."""
+        current = self.query_one(RecordsTable).current
+        edited = isinstance(message, RecordSaved) and not message.created and current
+        self.reload_records(cursor={"id": current["id"]} if edited else "keep")
         self.app.refresh_status()
 
     @on(SyncStarted)
@@ -228,7 +251,7 @@ class MainScreen(Screen):
         self.query_one(StatusBar).show(syncing="")
         self.query_one("#progress").display = False
         self.query_one("#progress-label").display = False
-        self.load_records(cursor="keep")
+        self.reload_records()
 
     # -- actions --------------------------------------------------------------------
 
@@ -246,6 +269,12 @@ class MainScreen(Screen):
             return
         if category["checked_out"]:
             self.notify(f"{category['name']} is already checked out to you.")
+            return
+        if category.get("mine_elsewhere"):
+            self.app.push_screen(
+                ConfirmScreen(take_over_question(category), "Take over"),
+                lambda yes: yes and self.app.check_out(category["key"], take_over=True),
+            )
             return
         if category["holders"]:
             holder = category["holders"][0]
@@ -347,18 +376,73 @@ class MainScreen(Screen):
         box.display = True
         box.focus()
 
+    @on(Input.Changed, "#find")
+    def find_changed(self, event: Input.Changed) -> None:
+        """Filter as the editor types, once they pause (each key would cost a query)."""
+        if self._find_timer is not None:
+            self._find_timer.stop()
+        self._find_timer = self.set_timer(FIND_PAUSE, self._apply_find)
+
+    def _apply_find(self) -> None:
+        """Timer callback: only starts the records worker."""
+        self._find_timer = None
+        text = self.query_one("#find", Input).value.strip()
+        if text != self.find_text:
+            self.find_text = text
+            self.load_records()
+
     @on(Input.Submitted, "#find")
     def find_submitted(self, event: Input.Submitted) -> None:
-        self.find_text = event.value.strip()
-        self.load_records()
+        self._apply_find()
         self.query_one(RecordsTable).focus()
 
     def action_clear_find(self) -> None:
         box = self.query_one("#find", Input)
         if box.display or self.find_text:
+            if self._find_timer is not None:
+                self._find_timer.stop()
+                self._find_timer = None
             box.value, self.find_text, box.display = "", "", False
             self.load_records()
             self.query_one(RecordsTable).focus()
+
+
+FIND_PAUSE = 0.25  # seconds of no typing before the find filters
+
+
+def holder_words(category: dict) -> str:
+    """Who holds the category, for the records pane's title."""
+    if category["checked_out"]:
+        return "checked out by you"
+    if category.get("held_by"):
+        return f"held by {category['held_by']}"
+    if category["holders"]:
+        return f"held by {category['holders'][0]['user']}"
+    return "not checked out (c to check out)"
+
+
+def take_over_question(category: dict) -> str:
+    """The take-over's question: the other device, and what becomes of its work."""
+    name = category["name"]
+    return (
+        f"{name} is held by {category['held_by']}. Take {name} over to this device? "
+        f"What the other device has not synced of {name} can no longer be pushed: at "
+        f"its next sync it is set aside in that device's set-aside folder, and its copy "
+        f"of {name} is removed."
+    )
+
+
+def _window(key: str, where: tuple, find: str) -> list[dict]:
+    """A window of rows by keyset: ("after", row|None), ("before", row), ("from", row),
+    the row itself included, or ("end", None), the category's last."""
+    kind, row = where
+    if kind == "end":
+        return queries.page_before(key, None, find=find)
+    if kind == "before":
+        return queries.page_before(key, (row["title"], row["id"]), find=find)
+    if kind == "from":  # ids are integers: just below this id, this row comes first
+        return queries.page_after(key, (row["title"], row["id"] - 1), find=find)
+    return queries.page_after(key, (row["title"], row["id"]) if row else None, find=find)
 
 
 def _since(holder: dict) -> str:
