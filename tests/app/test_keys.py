@@ -9,47 +9,14 @@ runs over the sample store (no network): a short Politics, or 1,000 records.
 
 from __future__ import annotations
 
-import asyncio
-
-import pytest
 from textual.widgets import Input
 
 from tests.support import sample_store
 from tests.support.app_driver import screen_is, settle, table, until
+from tests.support.sample_app import LONG as COUNT
+from tests.support.sample_app import long_store, run_app, short_store, shown_range
 
-COUNT = 1_000
-
-
-@pytest.fixture
-def short_store(empty_store):
-    sample_store.fill()
-    return empty_store
-
-
-@pytest.fixture
-def long_store(empty_store):
-    sample_store.fill_large(COUNT)
-    return empty_store
-
-
-def run_app(folder, scenario, size=sample_store.SIZE):
-    async def main():
-        from fieldsync_tui.app.screens.main import MainScreen
-
-        with sample_store.frozen_clock():
-            app = sample_store.make_app(folder)
-            async with app.run_test(size=size, notifications=True) as pilot:
-                await until(pilot, lambda: isinstance(app.screen, MainScreen)
-                            and table(app).row_count > 0, "the main screen's records")  # fmt: skip
-                await settle(pilot)
-                await scenario(pilot, app)
-            return app
-
-    return asyncio.run(main())
-
-
-def shown_range(app) -> str:
-    return str(app.screen.query_one("#range").content)
+__all__ = ["long_store", "short_store"]  # fixtures
 
 
 def test_j_k_g_and_shift_g_move_in_the_records(short_store):
