@@ -15,15 +15,17 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 MIN_TITLE = 16  # the title column never shrinks below this; the others fit their content
+ROOMY_TITLE = 32  # below this the marks shrink to their signs, to leave the title room
 
 
-def mark(row: dict) -> str:
+def mark(row: dict, compact: bool = False) -> str:
+    """The row's state in words ("⚠ conflict"), or as a sign alone where room is short."""
     if row["conflicted"]:
-        return "⚠ conflict"
+        return "⚠" if compact else "⚠ conflict"
     if row["deleted"]:
-        return "● deleted"
+        return "✗" if compact else "✗ deleted"
     if row["pending"]:
-        return "● queued"
+        return "●" if compact else "● queued"
     return ""
 
 
@@ -34,6 +36,11 @@ def column_widths(available: int, contents: dict[str, list[str]], padding: int) 
     fixed = sum(widths[key] + 2 * padding for key in widths if key != "title")
     widths["title"] = max(MIN_TITLE, available - fixed - 2 * padding)
     return widths
+
+
+def marks_compact(available: int, contents: dict[str, list[str]], padding: int) -> bool:
+    """Whether the marks must shrink to signs for the title to keep ROOMY_TITLE cells."""
+    return column_widths(available, contents, padding)["title"] < ROOMY_TITLE
 
 
 def page_move(cursor: int, rows_shown: int, screen_rows: int, step: int) -> int | None:
@@ -63,6 +70,7 @@ class RecordsTable(DataTable):
         self.total = 0
         self.status_fields: dict[str, str] = {}  # model -> its first choice field
         self.model_names: dict[str, str] = {}  # model label -> its verbose name
+        self.compact_marks = False
 
     def on_mount(self) -> None:
         self.add_column("", key="mark", width=0)
@@ -71,29 +79,42 @@ class RecordsTable(DataTable):
         self.add_column("Status", key="status", width=6)
 
     def on_resize(self) -> None:
-        self.fit_columns()
+        if self._compact_fits() != self.compact_marks:  # the marks change: draw them again
+            self.show_page(self.rows_shown, self.first_index, self.total, "keep")
+        else:
+            self.fit_columns()
 
-    def cells(self, row: dict) -> tuple[str, str, str, str]:
+    def cells(self, row: dict, compact: bool | None = None) -> tuple[str, str, str, str]:
         status_field = self.status_fields.get(row["model"])
         status = row["values"].get(status_field, "") if status_field else ""
         model = self.model_names.get(row["model"]) or row["model"].split(".")[-1]
-        return mark(row), row["title"] or f"({row['object_pk']})", model, str(status or "")
+        compact = self.compact_marks if compact is None else compact
+        title = row["title"] or f"({row['object_pk']})"
+        return mark(row, compact), title, model, str(status or "")
+
+    def _contents(self, compact: bool) -> dict[str, list[str]]:
+        shown = [self.cells(row, compact) for row in self.rows_shown]
+        return {
+            "mark": [c[0] for c in shown],
+            "title": [],
+            "model": ["Model", *(c[2] for c in shown)],
+            "status": ["Status", *(c[3] for c in shown)],
+        }
+
+    def _available(self) -> int:
+        scrollbar = self.styles.scrollbar_size_vertical if self._rows_overflow() else 0
+        return self.size.width - scrollbar
+
+    def _compact_fits(self) -> bool:
+        return marks_compact(self._available(), self._contents(False), self.cell_padding)
 
     def fit_columns(self) -> None:
         """Columns sized to the window's content; the title takes what the others leave
         (the scrollbar's room too, when the rows overflow), so nothing scrolls sideways."""
         if not self.columns:
             return
-        shown = [self.cells(row) for row in self.rows_shown]
-        contents = {
-            "mark": [c[0] for c in shown],
-            "title": [],
-            "model": ["Model", *(c[2] for c in shown)],
-            "status": ["Status", *(c[3] for c in shown)],
-        }
-        scrollbar = self.styles.scrollbar_size_vertical if self._rows_overflow() else 0
-        available = self.size.width - scrollbar
-        for key, width in column_widths(available, contents, self.cell_padding).items():
+        contents = self._contents(self.compact_marks)
+        for key, width in column_widths(self._available(), contents, self.cell_padding).items():
             self.columns[ColumnKey(key)].width = width
         self._require_update_dimensions = True
         self.refresh()
@@ -110,6 +131,7 @@ class RecordsTable(DataTable):
         keep_index = self.cursor_row
         keep_id = self.current["id"] if self.current else None
         self.rows_shown, self.first_index, self.total = rows, first_index, total
+        self.compact_marks = self._compact_fits()
         self.clear()
         for row in rows:
             self.add_row(*self.cells(row), key=str(row["id"]))
