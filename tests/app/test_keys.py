@@ -154,3 +154,52 @@ def test_the_cursor_stays_on_the_edited_row_after_a_save(long_store):
         assert shown_range(app) == f"rows 801–1,000 of {COUNT:,}"
 
     run_app(long_store, scenario)
+
+
+def test_a_keymap_in_the_config_file_remaps_a_binding_by_id(short_store, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"records.last" = "e"\n"records.down" = "ctrl+n,j"\n')
+    monkeypatch.setenv("FIELDSYNC_CONFIG", str(config))
+
+    async def scenario(pilot, app):
+        records = table(app)
+        records.focus()
+        await pilot.press("e")
+        await settle(pilot)
+        assert records.cursor_row == records.row_count - 1, "e: the last row"
+        await pilot.press("g", "ctrl+n", "j")
+        await settle(pilot)
+        assert records.cursor_row == 2
+
+    run_app(short_store, scenario)
+
+
+def test_a_broken_keymap_is_a_notification_naming_the_problem(short_store, tmp_path, monkeypatch):
+    from tests.support.app_driver import said
+
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"records.last" = 3\n"records.first" = "home,g"\nbroken = \n')
+    monkeypatch.setenv("FIELDSYNC_CONFIG", str(config))
+
+    async def scenario(pilot, app):
+        await until(pilot, lambda: said(app, "is not valid TOML"), "the keymap's problem")
+        assert said(app, str(config))
+        records = table(app)
+        records.focus()
+        await pilot.press("G")
+        await settle(pilot)
+        assert records.cursor_row == records.row_count - 1, "the default keys still work"
+
+    run_app(short_store, scenario)
+
+
+def test_keymap_entries_that_are_not_keys_are_named_and_the_rest_kept():
+    from fieldsync_tui.app.keymap import parse_keymap
+
+    keymap, problems = parse_keymap('[keymap]\nquit = "ctrl+x"\nsync = 3\nfind = " "\n', "c.toml")
+    assert keymap == {"quit": "ctrl+x"}
+    assert len(problems) == 2 and all(p.startswith("c.toml: keymap entry") for p in problems)
+    assert parse_keymap("keymap = 1", "c.toml")[1] == [
+        'c.toml: [keymap] must be a table of binding id = "keys"'
+    ]
+    assert parse_keymap("", "c.toml") == ({}, [])
