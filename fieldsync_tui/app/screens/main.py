@@ -49,8 +49,9 @@ class MainScreen(Screen):
         Binding("x", "conflicts", "Conflicts", id="conflicts"),
         Binding("slash", "find", "Find", id="find"),
         Binding("question_mark", "app.help", "Help", id="help"),
-        Binding("escape", "clear_find", "Clear find", show=False),
-        Binding("q", "app.quit", "Quit", id="main.quit", show=False),
+        Binding("escape", "clear_find", "Clear find", id="clear_find", show=False),
+        # No description: the palette lists Quit once, from the app (ctrl+q).
+        Binding("q", "app.quit", "", id="main.quit", show=False),
     ]
 
     def __init__(self):
