@@ -130,8 +130,10 @@ class MainScreen(Screen):
         self._records_worker(self.category_key, where, cursor, self.find_text, self._request)
 
     def reload_records(self, cursor="keep") -> None:
-        """The same window again (its rows may have changed), not the category's first."""
-        shown = self.query_one(RecordsTable).rows_shown
+        """The same window again (its rows may have changed), not the category's first
+        unless it is the first (then a record new at its top shows too)."""
+        table = self.query_one(RecordsTable)
+        shown = table.rows_shown if table.has_previous else None
         self.load_records(from_row=shown[0] if shown else None, cursor=cursor)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="records")
