@@ -206,7 +206,9 @@ class FieldsyncApp(App):
                 credentials.save_signing_key,
             )
         except (TransportError, credentials.CredentialsError, ValueError) as error:
-            self.post_message(LoginFailed(_reason(error)))
+            from .screens.login import login_failure_text  # worded for the login screen
+
+            self.post_message(LoginFailed(login_failure_text(error)))
             return
         self.post_message(LoggedIn(login.token))
         for note in login.resumed:

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 
-from ...sync.transport import plain_http_refusal
+from ...sync.transport import AuthFailed, plain_http_refusal
 from ..messages import LoginFailed
 
 PLAIN_HTTP = "Send over plain http"
@@ -25,6 +25,31 @@ PLAIN_HTTP_WARNING = (
     "⚠ Anyone on the network between you and the server can read your password and "
     "token. Use it only on a network you trust; https:// is safe."
 )
+SERVER_EXAMPLE = "e.g. https://news.example.org"  # an example, never mistaken for a value
+FIELD_WORDS = {
+    "url": "the server address",
+    "username": "your user name",
+    "password": "your password",
+    "device": "a name for this device",
+}
+WRONG_LOGIN = "Wrong user name or password."
+
+
+def missing_fields_text(missing: list[str]) -> str:
+    """“Please fill in the server address and your password.”: the fields in words."""
+    words = [FIELD_WORDS[name] for name in missing]
+    listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return f"Please fill in {listed}."
+
+
+def login_failure_text(error: Exception) -> str:
+    """Why a login failed, as said on the login screen: a refused password is called
+    that (never "log in again", which is what the editor is doing)."""
+    if isinstance(error, AuthFailed):
+        if error.code in ("", "invalid_credentials"):
+            return WRONG_LOGIN
+        return str(error)
+    return getattr(error, "detail", "") or str(error) or type(error).__name__
 
 
 class LoginScreen(Screen):
@@ -44,9 +69,9 @@ class LoginScreen(Screen):
             if self.notice:
                 yield Static(self.notice, id="login-notice", markup=False)
             yield Label("Server")
-            yield Input(self.known["url"], placeholder="http://127.0.0.1:8765", id="url")
+            yield Input(self.known["url"], placeholder=SERVER_EXAMPLE, id="url")
             yield Label("Username")
-            yield Input(self.known["username"], id="username")
+            yield Input(self.known["username"], placeholder="e.g. editor1", id="username")
             yield Label("Password")
             yield Input(password=True, id="password")
             yield Label("This device")
@@ -80,11 +105,11 @@ class LoginScreen(Screen):
         values = {name: self.query_one(f"#{name}", Input).value.strip()
                   for name in ("url", "username", "device")}  # fmt: skip
         password = self.query_one("#password", Input).value
-        missing = [name for name, value in values.items() if not value]
-        if not password:
-            missing.append("password")
+        given = {**values, "password": password}
+        missing = [name for name in FIELD_WORDS if not given[name]]
         if missing:
-            self.show_error(f"Please fill in: {', '.join(missing)}.")
+            self.show_error(missing_fields_text(missing))
+            self.query_one(f"#{missing[0]}", Input).focus()
             return
         if not values["url"].startswith(("http://", "https://")):
             self.show_error("The server address starts with http:// or https://.")
