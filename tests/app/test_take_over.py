@@ -59,6 +59,8 @@ def test_a_category_held_by_you_on_another_device_is_taken_over_from_the_app(dri
                         "the list: Politics held by you on desktop")  # fmt: skip
             await highlight_category(pilot, "Politics")
             assert "held by you on desktop since" in table(app).border_title
+            await pilot.press("i")  # not a dead end: the way out is named
+            await until(pilot, lambda: said(app, "press c to take it over"), "the way out")
 
             await pilot.press("c")
             await screen_is(pilot, ConfirmScreen)

@@ -300,7 +300,7 @@ class MainScreen(Screen):
         if category is None:
             return
         if not category["checked_out"]:
-            self.notify(f"{category['name']} is not checked out to you.", severity="warning")
+            self.notify(_not_here(category), severity="warning")
             return
         question = (
             f"Check in {category['name']}? Queued changes are pushed first, "
@@ -334,7 +334,7 @@ class MainScreen(Screen):
         if category is None or not self.schema:
             return
         if not category["checked_out"]:
-            self.notify("Check the category out before adding to it.", severity="warning")
+            self.notify(_not_here(category), severity="warning")
             return
         self.app.push_screen(RecordFormScreen(self.schema, category_key=category["key"]))
 
@@ -422,6 +422,17 @@ def holder_words(category: dict) -> str:
     if category["holders"]:
         return f"held by {category['holders'][0]['user']}"
     return "not checked out (c to check out)"
+
+
+def _not_here(category: dict) -> str:
+    """Why a category not checked out here cannot be checked in or added to, and the way
+    out: `c` checks it out, or takes it over from the editor's other device."""
+    name = category["name"]
+    if category.get("mine_elsewhere"):
+        return f"{name} is held by {category['held_by']}: press c to take it over to this device."
+    if category.get("held_by"):
+        return f"{name} is held by {category['held_by']}, not by you."
+    return f"{name} is not checked out on this device: press c to check it out."
 
 
 def take_over_question(category: dict) -> str:
