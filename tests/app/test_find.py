@@ -30,3 +30,15 @@ def test_find_filters_as_you_type_and_says_when_nothing_matches(short_store):
         assert shown_range(app) == "rows 1–9 of 9"
 
     run_app(short_store, scenario)
+
+
+def test_keys_typed_in_the_find_box_are_text_not_commands(short_store):
+    async def scenario(pilot, app):
+        await pilot.press("slash")
+        await pilot.press(*"quick draft g")
+        await until(pilot, lambda: shown_range(app) == "No records match “quick draft g”",
+                    "the whole text typed as the find")  # fmt: skip
+        assert not app._exit, "q in the find box is a letter, not quit"
+        assert app.screen.query_one("#find").value == "quick draft g"
+
+    run_app(short_store, scenario)
