@@ -32,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         from .app_launch import launch_app
 
         return launch_app(folder)
+    if args.command == "serve":
+        from .serve import serve
+
+        return serve(folder, args.host, args.port, args.allow_non_loopback)
     try:
         from ..store.database import open_database
 

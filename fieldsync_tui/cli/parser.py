@@ -159,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("file", type=Path, metavar="FILE")
 
+    serve = command("serve", "open the app in a browser tab: served on 127.0.0.1 only")
+    serve.add_argument("--port", type=int, default=8780, help="port (default 8780)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    serve.add_argument(
+        "--allow-non-loopback", action="store_true",
+        help="serve on a --host that is not loopback: anyone reaching it uses your login",
+    )  # fmt: skip
+
     demo = command("demo", "start a demo central site on 127.0.0.1 with sample data")
     demo.add_argument("--server-only", action="store_true", help="run only the central site")
     demo.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free)")
