@@ -21,9 +21,9 @@ it is shown as a suggestion, never as merged, and never chosen for them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,17 +32,29 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TextArea
-
-from server_plugin.protocol import merge
+from textual.widgets import Footer, Static
 
 from ...store import files
-from ...store.models import Account, Category, Record
-from ...store.schema import FieldError, FieldSchema, Schema
+from ...store.models import Account
+from ...store.schema import FieldError, Schema
 from ...sync import conflicts as resolution
 from ..app import in_store_thread
+from ..conflict_choices import (
+    EDITED,
+    MERGE,
+    MINE,
+    THEIRS,
+    Choice,
+    combine,
+    edit_start,
+    field_choice,
+    ready_to_accept,
+    undecided,
+    whole_record_choices,
+)
+from ..conflict_loading import as_editable_text, field_of, load_views, shown_value
+from ..conflict_view import ConflictView, FieldInConflict
 from ..diff import ThreeWayDiff, first_mark, render_result, use_words
-from ..file_views import FileShown, file_line, show_file
 from ..messages import (
     ActionFailed,
     Event,
@@ -51,11 +63,10 @@ from ..messages import (
     StatusLoaded,
     SyncFinished,
 )
+from ..widgets.conflict_result import ResultEditor
 from ..widgets.image_preview import ImagePreview
-from ..widgets.record_detail import display_value
 from ..widgets.status_bar import StatusBar, when
 
-MINE, THEIRS, MERGE, EDITED = "mine", "theirs", "merge", "edited"
 RESULT_TITLES = {
     MERGE: "Result — suggested merge (a machine's guess: read it before you accept)",
     MINE: "Result — mine (your edit)",
@@ -69,65 +80,6 @@ CHOICE_WORDS = {
     EDITED: "edited ✓",
 }
 SUGGESTED_TITLE = "Result — not chosen yet · a suggested merge, for you to read: g takes it"
-
-
-# -- what the screen shows, read from the store in a worker ---------------------
-
-
-@dataclass
-class FieldInConflict:
-    """One field both sides changed (or every field, when one side deleted the record)."""
-
-    name: str
-    label: str
-    base: Any
-    mine: Any
-    theirs: Any
-    suggestion: Any
-    shown: dict[str, str | None]  # "base"/"mine"/"theirs"/"suggestion" as text; None: absent
-    files: dict[str, FileShown] | None = None  # a file field: each side's file, to show
-
-    @property
-    def is_file(self) -> bool:
-        return self.files is not None
-
-
-@dataclass
-class MergedField:
-    """A field that changed without conflict, with the value it will keep."""
-
-    label: str
-    source: str
-    shown: str
-
-
-@dataclass
-class ConflictView:
-    id: int
-    model: str
-    model_name: str
-    pk: str
-    title: str
-    deleted_on_server: bool
-    deleted_here: bool
-    base_version: int | None
-    theirs_version: int | None
-    edited_at: datetime | None
-    fields: list[FieldInConflict]
-    merged: list[MergedField] = field(default_factory=list)
-    unchanged: int = 0
-
-    @property
-    def whole_record(self) -> bool:
-        """One side deleted the record: it is kept or let go as a whole."""
-        return self.deleted_on_server or self.deleted_here
-
-
-@dataclass(frozen=True)
-class Choice:
-    take: str  # mine / theirs / merge / edited
-    value: Any
-    shown: str | None  # the value as the Result pane shows it; None: the record goes
 
 
 @dataclass
@@ -144,166 +96,18 @@ class ConflictResolved(Event):
     record_deleted: bool
 
 
-def load_views(schema: Schema) -> list[ConflictView]:
-    """Every open conflict, shaped for display (runs in a worker thread)."""
-    return [_view_of(schema, conflict) for conflict in resolution.open_conflicts()]
+def waits_for_load(action: Callable) -> Callable:
+    """A key typed before the conflicts are on screen is kept and acted on once they are
+    (the screen takes keys at once; its content comes from a worker)."""
 
+    @functools.wraps(action)
+    def wrapped(self: ConflictScreen, *args) -> None:
+        if not self.loaded:
+            self.typed_early.append((action, args))
+            return
+        action(self, *args)
 
-def _view_of(schema: Schema, conflict) -> ConflictView:
-    record = conflict.record
-    model = schema.get(record.model)
-    kinds = model.field_types()
-    deleted_on_server = conflict.theirs is None
-    deleted_here = conflict.op == "delete" and not deleted_on_server
-    details = dict(conflict.fields)
-    if deleted_here and not details:
-        # The server sends no fields for a refused delete: show what it changed.
-        changed = merge.changed_fields(conflict.base_values, conflict.theirs, kinds)
-        details = {
-            name: {"base": conflict.base_values.get(name), "mine": None, "theirs": value}
-            for name, value in changed.items()
-        }
-    order = [f.name for f in model.fields]
-    names = sorted(details, key=lambda n: order.index(n) if n in order else len(order))
-    fields = []
-    for name in names:
-        detail = details[name]
-        schema_field = _field(model, name)
-        values = {
-            "base": detail.get("base"),
-            "mine": None if deleted_here else detail.get("mine"),
-            "theirs": None if deleted_on_server else detail.get("theirs"),
-            "suggestion": detail.get("suggestion"),
-        }
-        labels = _labels(schema, schema_field, values.values())
-        shown = {
-            side: _shown(schema, model.label, schema_field, value, labels)
-            for side, value in values.items()
-        }
-        shown["mine"] = None if deleted_here else shown["mine"]
-        shown["theirs"] = None if deleted_on_server else shown["theirs"]
-        shown["suggestion"] = None if values["suggestion"] is None else shown["suggestion"]
-        label = schema_field.label if schema_field else name
-        shown_files = None
-        if schema_field is not None and files.is_file_field(schema_field):
-            image = files.is_image_field(schema_field)
-            shown_files = {
-                side: show_file(values[side], image=image) for side in ("base", "mine", "theirs")
-            }
-        fields.append(FieldInConflict(name, label, **values, shown=shown, files=shown_files))
-    view = ConflictView(
-        id=conflict.pk,
-        model=record.model,
-        model_name=model.verbose_name,
-        pk=record.object_pk,
-        title=record.title or model.title_of(conflict.mine) or record.object_pk,
-        deleted_on_server=deleted_on_server,
-        deleted_here=deleted_here,
-        base_version=conflict.base_version,
-        theirs_version=conflict.theirs_version,
-        edited_at=record.updated_at,
-        fields=fields,
-    )
-    if not view.whole_record:
-        _add_merged_fields(schema, conflict, view)
-    return view
-
-
-def _add_merged_fields(schema: Schema, conflict, view: ConflictView) -> None:
-    """The fields that did not conflict, with the value the merge gives them."""
-    model = schema.get(conflict.record.model)
-    kinds = model.field_types()
-    merged = resolution.proposed_values(schema, conflict, THEIRS) or {}
-    for schema_field in model.fields:
-        name = schema_field.name
-        if name in conflict.fields:
-            continue
-        base = conflict.base_values.get(name)
-        mine_changed = name in conflict.mine and not _same(base, conflict.mine[name], kinds, name)
-        theirs_changed = name in conflict.theirs and not _same(
-            base, conflict.theirs[name], kinds, name
-        )
-        if not (mine_changed or theirs_changed):
-            view.unchanged += 1
-            continue
-        source = (
-            "both changed it, merged"
-            if mine_changed and theirs_changed
-            else "your change"
-            if mine_changed
-            else "their change"
-        )
-        value = merged.get(name)
-        labels = _labels(schema, schema_field, [value])
-        shown = _shown(schema, model.label, schema_field, value, labels)
-        view.merged.append(MergedField(schema_field.label, source, shown))
-
-
-def _same(base, value, kinds, name) -> bool:
-    return merge.same_value(base, value, kinds.get(name, merge.PLAIN))
-
-
-def _field(model, name: str) -> FieldSchema | None:
-    try:
-        return model.field(name)
-    except FieldError:
-        return None
-
-
-def _labels(schema: Schema, schema_field: FieldSchema | None, values) -> dict[str, str]:
-    """Names for the ids a foreign key or many-to-many value holds."""
-    if schema_field is None or schema_field.kind not in ("fk", "m2m"):
-        return {}
-    keys = set()
-    for value in values:
-        for key in value if isinstance(value, list) else [value]:
-            if key is not None:
-                keys.add(str(key))
-    if not keys:
-        return {}
-    if schema_field.related_model == schema.category_model:
-        return dict(Category.objects.filter(key__in=keys).values_list("key", "name"))
-    related = Record.objects.filter(
-        model__in=schema.kinds_of(schema_field.related_model), object_pk__in=keys
-    )
-    return dict(related.values_list("object_pk", "title"))
-
-
-def _shown(schema, model_label, schema_field, value, labels) -> str:
-    """A value as text: strings as they are (so diffs are exact), others readable."""
-    if schema_field is not None and files.is_file_field(schema_field):
-        return file_line(files.describe(value))  # name · size · here or not
-    if isinstance(value, str) and (schema_field is None or schema_field.kind in ("string", "text")):
-        return value
-    if schema_field is None:
-        return "—" if value is None else str(value)
-    if schema_field.kind in ("fk", "m2m") and value not in (None, []):
-        keys = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(str(k)) or str(k) for k in keys)
-    return display_value(schema, model_label, schema_field.name, value)
-
-
-def as_editable_text(schema_field: FieldSchema | None, value: Any) -> str:
-    """A value as the editor types it (what `FieldSchema.parse` reads back)."""
-    if schema_field is not None:
-        return schema_field.show(value)
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-# -- the screen ---------------------------------------------------------------------
-
-
-class ResultEditor(TextArea):
-    """The Result pane while the editor writes the result by hand."""
-
-    BINDINGS = [
-        Binding("ctrl+s", "screen.keep_edit", "Keep edit", id="keep_edit"),
-        Binding("escape", "screen.discard_edit", "Discard edit", id="discard_edit"),
-    ]
+    return wrapped
 
 
 _FIELD_KEYS = Binding.Group("Next/prev field", compact=False)
@@ -355,6 +159,7 @@ class ConflictScreen(Screen):
         self.accepting = False
         self.loaded = False
         self.fetch_tried: set[str] = set()  # file contents this screen tried to download
+        self.typed_early: list[tuple[Callable, tuple]] = []  # keys pressed before the load
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -470,6 +275,9 @@ class ConflictScreen(Screen):
             self.index, self.field_index = min(self.index, len(ids) - 1), 0
         self.field_index = min(self.field_index, max(len(self.current.fields) - 1, 0))
         self.show()
+        typed, self.typed_early = self.typed_early, []
+        for action, args in typed:
+            action(self, *args)
 
     @on(SyncFinished)
     def sync_finished(self) -> None:
@@ -692,19 +500,20 @@ class ConflictScreen(Screen):
         if view is None or self.editing:
             return
         if view.whole_record:
-            self.choices[view.id] = _whole_record_choices(view, take)
+            self.choices[view.id] = whole_record_choices(view, take)
         elif current is not None:
-            value = {MINE: current.mine, THEIRS: current.theirs, MERGE: current.suggestion}[take]
-            shown = current.shown["suggestion" if take == MERGE else take]
-            self.choices[view.id][current.name] = Choice(take, value, shown)
+            self.choices[view.id][current.name] = field_choice(current, take)
         self.show()
 
+    @waits_for_load
     def action_take_mine(self) -> None:
         self._choose(MINE)
 
+    @waits_for_load
     def action_take_theirs(self) -> None:
         self._choose(THEIRS)
 
+    @waits_for_load
     def action_take_merge(self) -> None:
         view, current = self.current, self.current_field
         if view is None:
@@ -728,6 +537,7 @@ class ConflictScreen(Screen):
 
     # -- editing the result ---------------------------------------------------------------
 
+    @waits_for_load
     def action_edit_result(self) -> None:
         view, current = self.current, self.current_field
         if view is None or current is None:
@@ -746,12 +556,9 @@ class ConflictScreen(Screen):
                 severity="warning",
             )
             return
-        choice = self.choices[view.id].get(current.name)
-        start = choice.value if choice else current.suggestion
-        if start is None and choice is None:
-            start = current.mine
+        start = edit_start(current, self.choices[view.id].get(current.name))
         editor = self.query_one("#result-editor", ResultEditor)
-        schema_field = _field(self.schema.get(view.model), current.name)
+        schema_field = field_of(self.schema.get(view.model), current.name)
         editor.load_text(as_editable_text(schema_field, start))
         editor.move_cursor((0, 0))
         self.editing = True
@@ -768,13 +575,13 @@ class ConflictScreen(Screen):
         if not self.editing or view is None or current is None:
             return
         text = self.query_one("#result-editor", ResultEditor).text
-        schema_field = _field(self.schema.get(view.model), current.name)
+        schema_field = field_of(self.schema.get(view.model), current.name)
         try:
             value = schema_field.parse(text) if schema_field else text
         except FieldError as error:
             self.notify(f"{current.label}: {error}", title="Not kept", severity="error")
             return
-        shown = _shown(self.schema, view.model, schema_field, value, {})  # ids as typed
+        shown = shown_value(self.schema, view.model, schema_field, value, {})  # ids as typed
         self.choices[view.id][current.name] = Choice(EDITED, value, shown)
         self._stop_editing()
 
@@ -797,9 +604,11 @@ class ConflictScreen(Screen):
 
     # -- moving -----------------------------------------------------------------------
 
+    @waits_for_load
     def action_next_field(self) -> None:
         self._move_field(+1)
 
+    @waits_for_load
     def action_previous_field(self) -> None:
         self._move_field(-1)
 
@@ -811,9 +620,11 @@ class ConflictScreen(Screen):
         self.field_index = (self.field_index + step) % len(view.fields)
         self.show()
 
+    @waits_for_load
     def action_next_conflict(self) -> None:
         self._move_conflict(+1)
 
+    @waits_for_load
     def action_previous_conflict(self) -> None:
         self._move_conflict(-1)
 
@@ -839,46 +650,23 @@ class ConflictScreen(Screen):
 
     # -- accepting ----------------------------------------------------------------------
 
+    @waits_for_load
     def action_accept(self) -> None:
         view = self.current
         if view is None or self.accepting:
             return
         choices = self.choices.get(view.id, {})
-        undecided = [f for f in view.fields if f.name not in choices]
-        if view.whole_record and not choices or undecided:
-            if undecided:
-                self.field_index = view.fields.index(undecided[0])
+        if not ready_to_accept(view, choices):
+            left = undecided(view, choices)
+            if left:
+                self.field_index = view.fields.index(left[0])
                 self.show()
-            names = ", ".join(f.label for f in undecided) or "the record"
+            names = ", ".join(f.label for f in left) or "the record"
             self.notify(f"Choose for {names} first.", title="Not accepted", severity="warning")
             return
         take, edited = combine(view, choices)
         self.accepting = True
         self.resolve(view, take, edited)
-
-
-def combine(view: ConflictView, choices: dict[str, Choice]) -> tuple[str, dict | None]:
-    """Per-field choices -> one call of `resolve`: (take, edited values).
-
-    When every field made the same choice, that is the `take`; otherwise the
-    server's version is the starting point (`theirs`, which also keeps the
-    merged non-conflicting fields) and every field chosen otherwise is an
-    edited value on top of it.
-    """
-    takes = {choice.take for choice in choices.values()}
-    if view.whole_record:
-        return takes.pop(), None
-    if len(takes) == 1 and (take := next(iter(takes))) in (MINE, THEIRS, MERGE):
-        return take, None
-    edited = {name: c.value for name, c in choices.items() if c.take != THEIRS}
-    return THEIRS, edited
-
-
-def _whole_record_choices(view: ConflictView, take: str) -> dict[str, Choice]:
-    gone = (take == THEIRS) if view.deleted_on_server else (take == MINE)
-    return {
-        item.name: Choice(take, None, None if gone else item.shown[take]) for item in view.fields
-    } or {"": Choice(take, None, None if gone else "")}
 
 
 def _whole_record_title(view: ConflictView, take: str) -> str:
