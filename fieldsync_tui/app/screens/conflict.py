@@ -64,6 +64,7 @@ from ..messages import (
     SyncFinished,
 )
 from ..widgets.conflict_result import ResultEditor
+from ..widgets.conflict_summary import ConflictSummary
 from ..widgets.image_preview import ImagePreview
 from ..widgets.status_bar import StatusBar, when
 
@@ -72,12 +73,6 @@ RESULT_TITLES = {
     MINE: "Result — mine (your edit)",
     THEIRS: "Result — theirs (the server's version)",
     EDITED: "Result — edited by you ✓",
-}
-CHOICE_WORDS = {
-    MERGE: "suggestion (read it)",
-    MINE: "mine ✓",
-    THEIRS: "theirs ✓",
-    EDITED: "edited ✓",
 }
 SUGGESTED_TITLE = "Result — not chosen yet · a suggested merge, for you to read: g takes it"
 
@@ -175,7 +170,7 @@ class ConflictScreen(Screen):
                 yield Static("", id="result-text")
             yield ResultEditor("", id="result-editor", soft_wrap=True)
         with VerticalScroll(id="fields-summary"):
-            yield Static("", id="summary-text")
+            yield ConflictSummary("", id="summary-text")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -444,35 +439,8 @@ class ConflictScreen(Screen):
         self._scroll_to_change(self.query_one("#result-view"), text, content)
 
     def _show_summary(self, view: ConflictView) -> None:
-        choices = self.choices.get(view.id, {})
-        lines = []
-        if view.fields:
-            items = []
-            for number, item in enumerate(view.fields):
-                choice = choices.get(item.name)
-                word = CHOICE_WORDS[choice.take] if choice else "not chosen ?"
-                if view.whole_record and choice:
-                    word = f"{choice.take} ✓"
-                entry = f"{_esc(item.label)}: {word}"
-                if number == self.field_index:
-                    entry = f"[reverse]▶ {entry}[/reverse]"
-                elif choice is None:
-                    entry = f"[$text-warning]{entry}[/]"
-                items.append(entry)
-            lines.append("[b]In conflict[/b]       " + "   ".join(items))
-        if view.merged:
-            for number, item in enumerate(view.merged):
-                head = "[b]Merged, no conflict[/b]" if number == 0 else " " * 20
-                value = _esc(" ".join(item.shown.split()))
-                lines.append(f"{head}  ✓ {_esc(item.label)} · [dim]{item.source}[/dim] · {value}")
-        if view.unchanged:
-            plural = "s" if view.unchanged > 1 else ""
-            head = " " * 20 if view.merged else "[b]Merged, no conflict[/b]"
-            if not view.merged:
-                lines.append(f"{head}  [dim]nothing else changed[/dim]")
-                head = " " * 20
-            lines.append(f"{head}  [dim]{view.unchanged} other field{plural} unchanged[/dim]")
-        self.query_one("#summary-text", Static).update(Content.from_markup("\n".join(lines)))
+        summary = self.query_one("#summary-text", ConflictSummary)
+        summary.show(view, self.choices.get(view.id, {}), self.field_index)
 
     def _scroll_to_change(self, pane, text: Static, content: Content) -> None:
         offset = first_mark(content)
