@@ -408,6 +408,35 @@ class FieldsyncApp(App):
             return False  # not logged in (the login screen): nothing to sync, no key shown
         return True
 
+    async def action_quit(self) -> None:
+        """Every way out (ctrl+q, q, the palette) comes here: pending work is named first."""
+        from .screens.choice import Answer, ChoiceScreen
+
+        if isinstance(self.screen, ChoiceScreen):
+            return  # already asking
+        pending = self.pending_work()
+        if not pending:
+            self.exit()
+            return
+        answers = [Answer("quit", "Quit", "q"), Answer("stay", "Stay", "s")]
+        self.push_screen(ChoiceScreen(pending, answers, safe="stay"),
+                         lambda answer: answer == "quit" and self.exit())  # fmt: skip
+
+    def pending_work(self) -> str:
+        """What quitting now would leave behind, in words; empty when nothing."""
+        from .screens.record_form import RecordFormScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, RecordFormScreen) and screen.changed:
+                return f"The form for {screen.what} has unsaved changes: quitting loses them."
+        queued = self.last_status.queued if self.last_status else 0
+        if queued and self.online is False:
+            return (
+                f"{queued:,} change(s) are queued and this device is offline: they stay "
+                "queued here and are pushed at the next sync once online. Quit now?"
+            )
+        return ""
+
     def action_sync(self) -> None:
         if self.syncing.is_set():
             self.notify("A sync is already running.")

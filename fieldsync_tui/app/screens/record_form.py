@@ -83,6 +83,7 @@ class RecordFormScreen(Screen):
         self.options: dict[str, list[tuple[str, object]]] = {}
         self.file_infos: dict[str, files.FileInfo | None] = {}
         self.attached: list[dict] = []  # files copied in for this form: forgotten unless saved
+        self._as_built: dict | None = None  # the widgets' values when the form was filled in
 
     def compose(self) -> ComposeResult:
         yield Static("Loading…", id="form-title")
@@ -166,6 +167,7 @@ class RecordFormScreen(Screen):
                 )
             )
         await container.mount_all(widgets)
+        self._as_built = self._widget_values()
         first = container.query("Input, TextArea, Select, Switch, SelectionList, FileField").first()
         if first is not None:
             first.focus()
@@ -329,7 +331,54 @@ class RecordFormScreen(Screen):
         self.notify("Created; queued for the next sync." if created else "Saved; queued.")
         self.dismiss()
 
+    def _widget_values(self) -> dict:
+        """What each field's widget holds, unparsed: compared to tell a changed form."""
+        held = {}
+        for widget in self.query("#fields > *"):
+            if not (widget.id or "").startswith("field-"):
+                continue
+            if isinstance(widget, TextArea):
+                held[widget.id] = widget.text
+            elif isinstance(widget, SelectionList):
+                held[widget.id] = sorted(map(str, widget.selected))
+            elif isinstance(widget, (Input, Switch, Select, FileField)):
+                held[widget.id] = widget.value
+        if self.query("#kind-major"):
+            held["kind"] = self.query_one("#kind-major", RadioButton).value
+        return held
+
+    @property
+    def changed(self) -> bool:
+        """Something typed, chosen or attached since the form was filled in."""
+        if self._as_built is None:
+            return False  # still loading: nothing typed into fields yet
+        return bool(self.attached) or self._widget_values() != self._as_built
+
+    @property
+    def what(self) -> str:
+        """The record the form is for, in words."""
+        if self.record is not None:
+            return f"“{self.record['title'] or self.record['object_pk']}”"
+        return f"the new {self.model.verbose_name if self.model else 'record'}"
+
     def action_cancel(self) -> None:
+        from .choice import Answer, ChoiceScreen
+
+        if not self.changed:
+            self._close()
+            return
+        answers = [Answer("save", "Save", "s"), Answer("discard", "Discard", "d"),
+                   Answer("keep", "Keep editing", "k")]  # fmt: skip
+        question = f"The form for {self.what} has unsaved changes."
+        self.app.push_screen(ChoiceScreen(question, answers, safe="keep"), self._leave)
+
+    def _leave(self, answer: str | None) -> None:
+        if answer == "save":
+            self.action_save()
+        elif answer == "discard":
+            self._close()
+
+    def _close(self) -> None:
         if self.attached:  # they leave the folder again; on the app: this screen is going
             attached = list(self.attached)
             forget = in_store_thread(lambda: files.prune(self.schema, only=attached))
