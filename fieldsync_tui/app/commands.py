@@ -15,17 +15,17 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 class ScreenActionsProvider(Provider):
     def _actions(self):
         screen = self.screen
-        seen = set()
+        seen = set(_system_actions(self.app, screen))  # listed once, by the system commands
         namespaces = [screen.focused] if screen.focused is not None else []
         for namespace in (*namespaces, screen, self.app):
             for binding in getattr(namespace, "BINDINGS", []):
                 description = getattr(binding, "description", "")
                 action = getattr(binding, "action", None)
-                if not description or not action or action in seen:
+                if not description or not action or _bare(action) in seen:
                     continue
                 if namespace is screen.focused and not getattr(binding, "show", False):
                     continue  # a widget's own editing keys (an input's cursor moves…)
-                seen.add(action)
+                seen.add(_bare(action))
                 yield description, action, namespace, self.app.get_key_display(binding)
 
     async def discover(self) -> Hits:
@@ -48,3 +48,18 @@ class ScreenActionsProvider(Provider):
 
     async def _run(self, namespace, action: str) -> None:
         await namespace.run_action(action)
+
+
+def _bare(action: str) -> str:
+    """ "app.sync" and "sync" are one action for the palette."""
+    return action.removeprefix("app.").removeprefix("screen.").split("(", 1)[0]
+
+
+def _system_actions(app, screen) -> set[str]:
+    """Actions the system commands already list (Quit, Help, Sync now…)."""
+    names = set()
+    for command in app.get_system_commands(screen):
+        name = getattr(command.callback, "__name__", "")
+        if name.startswith("action_"):
+            names.add(name.removeprefix("action_"))
+    return names
