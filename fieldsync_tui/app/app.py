@@ -261,6 +261,7 @@ class FieldsyncApp(App):
                     report.schema_changes,
                     report.lost_edits,
                     withdrawn=report.withdrawn,
+                    conflicts=_conflicts_made(report),
                 )
             )
         except Offline as error:
@@ -357,7 +358,13 @@ class FieldsyncApp(App):
     @on(SyncFinished)
     def sync_finished(self, message: SyncFinished) -> None:
         self.forward(message)
-        self.notify(message.summary, title="Synced")
+        if message.conflicts:  # not a success: the editor has work to do
+            names = ", ".join(f"“{name}”" for name in message.conflicts[:5])
+            more = f" and {len(message.conflicts) - 5:,} more" if len(message.conflicts) > 5 else ""
+            self.notify(f"{message.summary}. In conflict: {names}{more} — press x to resolve.",
+                        title="Synced with conflicts", severity="warning", timeout=20)  # fmt: skip
+        else:
+            self.notify(message.summary, title="Synced")
         for problem in message.problems:
             self.notify(problem, title="Sync problem", severity="warning")
         for lost in message.lost_edits:
@@ -461,6 +468,13 @@ def _summary(report: SyncReport) -> str:
     conflicts = report.pushed.get("conflict", 0) + report.pulled.get("conflicts", 0)
     text = f"{pushed} pushed, {pulled} pulled"
     return text + (f", {conflicts} conflict(s)" if conflicts else "")
+
+
+def _conflicts_made(report: SyncReport) -> list[str]:
+    """In the worker: the records in conflict, named, when this sync found any."""
+    if not (report.pushed.get("conflict", 0) + report.pulled.get("conflicts", 0)):
+        return []
+    return [c.record.title or c.record.object_pk for c in queries.open_conflicts()]
 
 
 def _known_login(account) -> dict:

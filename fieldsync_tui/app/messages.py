@@ -59,6 +59,7 @@ class SyncFinished(Event):
     schema_changes: list[str] = field(default_factory=list)  # how the store followed, in words
     lost_edits: list[str] = field(default_factory=list)  # edits a policy decided against
     withdrawn: list[str] = field(default_factory=list)  # categories removed, edits set aside
+    conflicts: list[str] = field(default_factory=list)  # records in conflict after it, named
 
 
 @dataclass
