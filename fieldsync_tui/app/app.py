@@ -24,6 +24,7 @@ from ..sync import bundles, login_flow
 from ..sync.engine import CheckinBlocked, SyncEngine, SyncReport, lost_login
 from ..sync.transport import (
     AuthFailed,
+    Cancelled,
     Offline,
     Refused,
     Transport,
@@ -46,6 +47,7 @@ from .messages import (
     RecordDeleted,
     RecordSaved,
     StatusLoaded,
+    SyncCancelled,
     SyncFailed,
     SyncFinished,
     SyncProgressed,
@@ -77,6 +79,8 @@ class FieldsyncApp(App):
         Binding("ctrl+s", "sync", "Sync", id="sync"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", show=False, priority=True),
+        # Shown only while a sync runs (check_action); ctrl+g: cancel in Emacs and readline.
+        Binding("ctrl+g", "cancel_sync", "Cancel sync", id="cancel_sync", priority=True),
     ]
 
     def __init__(
@@ -94,6 +98,7 @@ class FieldsyncApp(App):
         self.auto_sync = auto_sync
         self.online: bool | None = None
         self.syncing = threading.Event()
+        self.cancelling = threading.Event()  # set by the editor; the running sync stops
         self.last_status: StatusLoaded | None = None
 
     # -- start ---------------------------------------------------------------
@@ -173,9 +178,9 @@ class FieldsyncApp(App):
 
     # -- the engine ---------------------------------------------------------------
 
-    def engine(self, progress=None) -> SyncEngine:
+    def engine(self, progress=None, cancel: threading.Event | None = None) -> SyncEngine:
         account = Account.objects.get()
-        return SyncEngine(Transport.for_account(account, self.token), progress)
+        return SyncEngine(Transport.for_account(account, self.token), progress, cancel=cancel)
 
     def account_line(self) -> str:
         account = Account.objects.first()
@@ -250,9 +255,11 @@ class FieldsyncApp(App):
         if self.syncing.is_set():
             return
         self.syncing.set()
+        self.cancelling.clear()
+        self.call_from_thread(self.refresh_bindings)
         self.post_message(SyncStarted())
         try:
-            engine = self.engine(progress=self._progressed)
+            engine = self.engine(progress=self._progressed, cancel=self.cancelling)
             report = engine.sync()
             self.post_message(
                 SyncFinished(
@@ -264,6 +271,8 @@ class FieldsyncApp(App):
                     conflicts=_conflicts_made(report),
                 )
             )
+        except Cancelled as cancelled:
+            self.post_message(SyncCancelled(_summary(cancelled.report)))
         except Offline as error:
             self.post_message(SyncFailed(str(error), offline=True))
         except (TransportError, Exception) as error:  # shown, never a traceback
@@ -271,6 +280,7 @@ class FieldsyncApp(App):
                 self.post_message(SyncFailed(_reason(error)))
         finally:
             self.syncing.clear()
+            self.call_from_thread(self.refresh_bindings)
             self._post_status()
             self.post_message(CategoriesLoaded(queries.categories()))
 
@@ -376,6 +386,12 @@ class FieldsyncApp(App):
             self.notify(notice, title="The central site's schema changed", severity="warning",
                         timeout=30)  # fmt: skip
 
+    @on(SyncCancelled)
+    def sync_cancelled(self, message: SyncCancelled) -> None:
+        self.forward(message)
+        self.notify(f"{message.summary} before it stopped; what is left stays queued.",
+                    title="Sync cancelled", severity="warning")  # fmt: skip
+
     @on(SyncFailed)
     def sync_failed(self, message: SyncFailed) -> None:
         self.forward(message)
@@ -413,7 +429,14 @@ class FieldsyncApp(App):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "sync" and not self.token:
             return False  # not logged in (the login screen): nothing to sync, no key shown
+        if action == "cancel_sync":
+            return self.syncing.is_set()  # the key shows only while there is one to cancel
         return True
+
+    def action_cancel_sync(self) -> None:
+        if self.syncing.is_set() and not self.cancelling.is_set():
+            self.cancelling.set()
+            self.notify("Cancelling the sync after its current request…")
 
     async def action_quit(self) -> None:
         """Every way out (ctrl+q, q, the palette) comes here: pending work is named first."""

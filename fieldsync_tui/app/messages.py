@@ -63,6 +63,11 @@ class SyncFinished(Event):
 
 
 @dataclass
+class SyncCancelled(Event):
+    summary: str  # what the sync did before it stopped
+
+
+@dataclass
 class SyncFailed(Event):
     reason: str
     offline: bool = False

@@ -16,6 +16,7 @@ import ipaddress
 import socket
 import ssl
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -76,7 +77,7 @@ class FlakyProxy:
         self.server.server_close()
 
     def inject(self, path_suffix: str, *faults: str) -> None:
-        """Play these faults ("drop", "500" or "hang") on the next requests to the path."""
+        """Play these faults ("drop", "500", "hang" or "slow") on the next requests to the path."""
         with self.lock:
             self.faults.setdefault(path_suffix, []).extend(faults)
 
@@ -103,6 +104,8 @@ class FlakyProxy:
             self.released.wait(60)
             handler.close_connection = True
             return
+        if fault == "slow":  # a bad link: answered, a second late
+            time.sleep(1.0)
         if fault == "500":
             payload = b'{"error": "server_error", "detail": "injected failure"}'
             handler.send_response(500)

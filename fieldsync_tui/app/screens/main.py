@@ -24,6 +24,7 @@ from ..messages import (
     RecordSaved,
     RecordsPageLoaded,
     StatusLoaded,
+    SyncCancelled,
     SyncFailed,
     SyncFinished,
     SyncProgressed,
@@ -249,6 +250,7 @@ class MainScreen(Screen):
 
     @on(SyncFinished)
     @on(SyncFailed)
+    @on(SyncCancelled)
     @on(WorkEnded)
     def sync_ended(self, message) -> None:
         self.query_one(StatusBar).show(syncing="")
