@@ -39,16 +39,20 @@ from ..widgets.status_bar import StatusBar, when
 
 class MainScreen(Screen):
     CSS_PATH = "main.tcss"
+    # Below 100 columns the screen gets -narrow: main.tcss hides the categories
+    # (b shows them again) and the detail pane, so the records keep their width.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("ctrl+s", "app.sync", "Sync", id="sync"),
         Binding("c", "check_out", "Check out", id="check_out"),
-        Binding("i", "check_in", "Check in", id="check_in"),
+        Binding("i", "check_in", "Check in", id="check_in", show=False),
         Binding("enter", "edit", "Edit", id="edit"),
         Binding("n", "new", "New", id="new"),
-        Binding("d", "delete", "Delete", id="delete"),
+        Binding("d", "delete", "Delete", id="delete", show=False),
         Binding("u", "queue", "Queue", id="queue"),
         Binding("x", "conflicts", "Conflicts", id="conflicts"),
         Binding("slash", "find", "Find", id="find"),
+        Binding("b", "toggle_categories", "Categories", id="toggle_categories"),
         Binding("question_mark", "app.help", "Help", id="help"),
         Binding("escape", "clear_find", "Clear find", id="clear_find", show=False),
         # No description: the palette lists Quit once, from the app (ctrl+q).
@@ -62,6 +66,10 @@ class MainScreen(Screen):
         self.find_text = ""
         self._request = 0
         self._find_timer = None
+
+    def action_toggle_categories(self) -> None:
+        """Show or hide the categories pane (hidden by default when narrow)."""
+        self.toggle_class("-categories-toggled")
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
