@@ -277,7 +277,9 @@ def test_an_invalid_value_is_marked_on_its_field_and_nothing_is_saved(driver, ce
             assert stored.title == row["title"] and not stored.pending
             assert app.last_status.queued == 0
 
-            await pilot.press("escape")
+            await pilot.press("escape")  # a changed form asks: discard
+            await pilot.pause(0.2)
+            await pilot.press("d")
             await screen_is(pilot, MainScreen)
             assert status_bar(app).status.queued == 0
 
@@ -436,9 +438,10 @@ def test_question_mark_opens_the_help_listing_the_keys(driver, central, politics
             await online(pilot)
             await pilot.press("question_mark")
             await screen_is(pilot, HelpScreen, "the help screen")
-            from textual.widgets import Markdown
+            from fieldsync_tui.app.screens.help import help_text
 
-            text = app.screen.query_one(Markdown).source
+            assert app.screen.query_one("#help-text").visual is not None  # drawn
+            text = help_text().markup
             for key in ("ctrl+s", "ctrl+p", "`c`", "`i`", "`n`", "`d`", "`u`", "`x`", "`/`"):
                 assert key in text
             await pilot.press("escape")

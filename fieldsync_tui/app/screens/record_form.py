@@ -271,12 +271,32 @@ class RecordFormScreen(Screen):
             label.set_class(bool(message), "-shown")
             self.query_one(f"#field-{field.name}").set_class(bool(message), "-invalid")
         summary = self.query_one("#form-error", Label)
-        if errors:
-            name, message = next(iter(errors.items()))
-            label = self.model.field(name).label
-            summary.update(f"✗ {label}: {message}  (nothing saved)")
+        bad = [f.name for f in self.model.fields if f.editable and f.name in errors]
+        if bad:  # the first bad field, in the form's order: where the editor goes next
+            label = self.model.field(bad[0]).label
+            summary.update(f"✗ {label}: {errors[bad[0]]}  (nothing saved)")
+            self.query_one(f"#field-{bad[0]}").focus()
         else:
             summary.update("")
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(Switch.Changed)
+    @on(SelectionList.SelectedChanged)
+    def field_changed(self, event) -> None:
+        """A field's message goes as soon as its value is right (checked offline)."""
+        widget = event.control
+        name = (widget.id or "").removeprefix("field-")
+        if self.model is None or name == widget.id or not self.query(f"#error-{name}.-shown"):
+            return
+        try:
+            _value_of(self.model.field(name), widget)
+        except FieldError:
+            return  # still wrong: the message stays
+        self._field_error(name, "")
+        if not self.query(".field-error.-shown"):
+            self.query_one("#form-error", Label).update("")
 
     def action_save(self) -> None:
         if self.model is None:

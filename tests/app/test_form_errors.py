@@ -1,0 +1,35 @@
+"""After a failed save the editor is taken to the first bad field, and its message
+goes once the value is right (issue 11, problem 10). Over the sample store."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Label
+
+from tests.support.app_driver import settle
+from tests.support.sample_app import run_app, short_store  # noqa: F401  (fixture)
+from tests.support.sample_store import form_ready
+
+
+def test_a_failed_save_focuses_the_bad_field_and_fixing_it_clears_the_message(
+    short_store,  # noqa: F811
+):
+    async def scenario(pilot, app):
+        from fieldsync_tui.app.screens.record_form import RecordFormScreen
+
+        await form_ready(pilot)
+        form = app.screen
+        title = form.query_one("#field-title", Input)
+        title.value = ""
+        form.query_one("#field-body").focus()  # the editor moved on before saving
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = form.query_one("#error-title", Label)
+        assert isinstance(app.screen, RecordFormScreen), "nothing saved: the form stays"
+        assert str(error.content), "the title's message is shown"
+        assert app.screen.focused is title, f"focus on {app.screen.focused}, not the title"
+        await pilot.press(*"Fixed")
+        await settle(pilot)
+        assert str(error.content) == "", f"message left after the value was fixed: {error.content}"
+        assert "nothing saved" not in str(form.query_one("#form-error", Label).content)
+
+    run_app(short_store, scenario)
