@@ -7,6 +7,7 @@ import asyncio
 
 from tests.support.app_driver import notifications, settle, status_bar, until
 from tests.support.proxy import FlakyProxy
+from tests.support.sample_app import short_store  # noqa: F401  (fixture)
 
 
 def test_ctrl_g_cancels_a_running_sync_after_its_current_request(
@@ -51,3 +52,32 @@ def _footer(app) -> str:
 
     footer = app.screen.query_one(Footer)
     return " ".join(str(key.render()) for key in footer.children)
+
+
+def test_a_sync_that_fails_offline_shows_a_try_and_its_error_on_every_queued_change(
+    short_store,  # noqa: F811
+):
+    """Problem 3's second half: after a failed sync the queue said 0 tries, no error."""
+    from textual.widgets import DataTable
+
+    from tests.support.sample_app import run_app
+
+    async def scenario(pilot, app):
+        from fieldsync_tui.app.screens.queue import QueueScreen
+
+        await pilot.press("ctrl+s")  # every request fails: offline
+        await until(pilot, lambda: any("no network" in t for t in notifications(app)),
+                    "the failed sync's toast")  # fmt: skip
+        await settle(pilot)
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen), "the queue")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        queued = [row for row in rows if row[5] == "queued"]
+        assert queued, rows
+        for row in queued:
+            assert int(row[4]) >= 1, f"no try counted: {row}"
+            assert "no network" in row[6], f"no error shown: {row}"
+
+    run_app(short_store, scenario)
