@@ -33,3 +33,33 @@ def test_a_failed_save_focuses_the_bad_field_and_fixing_it_clears_the_message(
         assert "nothing saved" not in str(form.query_one("#form-error", Label).content)
 
     run_app(short_store, scenario)
+
+
+def test_keys_typed_while_the_form_opens_go_to_its_first_text_field_and_replace_nothing(
+    short_store,  # noqa: F811
+    monkeypatch,
+):
+    """Problem 6: an `X` typed while the form took focus replaced a date. The store is
+    made slow here (a busy machine): the form's fields arrive after the keys."""
+    import time
+
+    from fieldsync_tui.store import queries
+
+    record = queries.record
+    monkeypatch.setattr(queries, "record", lambda row_id: time.sleep(0.5) or record(row_id))
+
+    async def scenario(pilot, app):
+        from tests.support.app_driver import table
+
+        row = table(app).current
+        app.screen.query_one("#records").focus()
+        await pilot.press("enter", "X", "Y")  # at once, while the form fills in
+        await settle(pilot)
+        form = app.screen
+        values = {w.id: w.value for w in form.query(Input)}
+        assert values["field-title"] == row["title"] + "XY", values
+        untouched = {k: v for k, v in values.items() if k != "field-title" and "XY" in v}
+        assert not untouched, f"typed text landed elsewhere: {untouched}"
+        assert form.focused is form.query_one("#field-title"), form.focused
+
+    run_app(short_store, scenario)

@@ -84,6 +84,7 @@ class RecordFormScreen(Screen):
         self.file_infos: dict[str, files.FileInfo | None] = {}
         self.attached: list[dict] = []  # files copied in for this form: forgotten unless saved
         self._as_built: dict | None = None  # the widgets' values when the form was filled in
+        self._typed_early = ""  # printable keys typed before the fields existed
 
     def compose(self) -> ComposeResult:
         yield Static("Loading…", id="form-title")
@@ -169,8 +170,18 @@ class RecordFormScreen(Screen):
         await container.mount_all(widgets)
         self._as_built = self._widget_values()
         first = container.query("Input, TextArea, Select, Switch, SelectionList, FileField").first()
+        if self._typed_early:  # typed while loading: into the first field that takes text
+            first = container.query("Input, TextArea").first() or first
+            _type_into(first, self._typed_early)
+            self._typed_early = ""
         if first is not None:
             first.focus()
+
+    def on_key(self, event) -> None:
+        """Keys typed while the form fills in are kept for its first field, not lost."""
+        if self._as_built is None and event.is_printable and event.character:
+            self._typed_early += event.character
+            event.stop()
 
     def _widget_for(self, field: FieldSchema, value):
         wid = f"field-{field.name}"
@@ -233,6 +244,7 @@ class RecordFormScreen(Screen):
             placeholder=placeholder,
             id=wid,
             max_length=field.max_length or 0,
+            select_on_focus=False,  # a stray key must not replace a value the editor kept
         )
 
     # -- saving -------------------------------------------------------------------
@@ -567,6 +579,18 @@ def _value_of(field: FieldSchema, widget):
         field.validate(value)
         return value
     return field.parse(widget.value)
+
+
+def _type_into(widget, text: str) -> None:
+    """Text typed before `widget` existed, added where its cursor is."""
+    if not text:
+        return
+    if isinstance(widget, Input):
+        widget.cursor_position = len(widget.value)
+        widget.insert_text_at_cursor(text)
+    elif isinstance(widget, TextArea):
+        widget.move_cursor(widget.document.end)
+        widget.insert(text)
 
 
 def _without_field(name: str, error: Exception) -> str:
