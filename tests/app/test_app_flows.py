@@ -568,7 +568,9 @@ def test_every_key_in_the_main_screens_footer_does_what_it_says(driver, central,
             shown = {key: active.binding.description
                      for key, active in app.screen.active_bindings.items()
                      if active.binding.show}  # fmt: skip
-            assert set(shown) == set(checks), f"footer keys without a check: {shown}"
+            # i, n and d left the footer for width (they stay in help and are checked
+            # here all the same); b, the categories toggle, is checked in test_layout.
+            assert set(shown) - {"b"} <= set(checks), f"footer keys without a check: {shown}"
             footer_text = " ".join(shown.values())
             assert "Edit" in footer_text, "enter is labelled in the footer"
             for key, check in checks.items():

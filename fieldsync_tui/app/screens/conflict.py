@@ -116,9 +116,16 @@ class ConflictScreen(Screen):
         Binding("m", "take_mine", "Take mine", id="take_mine"),
         Binding("t", "take_theirs", "Take theirs", id="take_theirs"),
         Binding("g", "take_merge", "Take suggestion", id="take_merge"),
-        Binding("e", "edit_result", "Edit result", id="edit_result"),
-        Binding("n", "next_field", "Next field", id="next_field", group=_FIELD_KEYS),
-        Binding("p", "previous_field", "Previous field", id="previous_field", group=_FIELD_KEYS),
+        Binding("e", "edit_result", "Edit result", id="edit_result", show=False),
+        Binding("n", "next_field", "Next field", id="next_field", group=_FIELD_KEYS, show=False),
+        Binding(
+            "p",
+            "previous_field",
+            "Previous field",
+            id="previous_field",
+            group=_FIELD_KEYS,
+            show=False,
+        ),
         Binding(
             "right_square_bracket",
             "next_conflict",
@@ -126,6 +133,7 @@ class ConflictScreen(Screen):
             id="next_conflict",
             key_display="]",
             group=_CONFLICT_KEYS,
+            show=False,
         ),
         Binding(
             "left_square_bracket",
@@ -134,11 +142,13 @@ class ConflictScreen(Screen):
             id="previous_conflict",
             key_display="[",
             group=_CONFLICT_KEYS,
+            show=False,
         ),
         Binding("enter", "accept", "Accept", id="accept"),
         Binding("escape", "back", "Back", id="back"),
-        # Still here, out of the footer (it is full): help and sync.
-        Binding("question_mark", "app.help", "Help", id="help", show=False),
+        # The footer holds the choices, Accept, Back and ? at 80 columns; moving
+        # between fields and conflicts (n p ] [) and e to edit are in help and the palette.
+        Binding("question_mark", "app.help", "Help", id="help"),
         Binding("ctrl+s", "app.sync", "Sync", id="sync", show=False),
     ]
 

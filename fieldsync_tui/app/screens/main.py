@@ -47,7 +47,7 @@ class MainScreen(Screen):
         Binding("c", "check_out", "Check out", id="check_out"),
         Binding("i", "check_in", "Check in", id="check_in", show=False),
         Binding("enter", "edit", "Edit", id="edit"),
-        Binding("n", "new", "New", id="new"),
+        Binding("n", "new", "New", id="new", show=False),
         Binding("d", "delete", "Delete", id="delete", show=False),
         Binding("u", "queue", "Queue", id="queue"),
         Binding("x", "conflicts", "Conflicts", id="conflicts"),
