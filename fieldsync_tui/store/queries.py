@@ -103,6 +103,13 @@ def record(row_id: int) -> dict | None:
     return found.first()
 
 
+def row_id_of(model: str, object_pk: str) -> int | None:
+    """The store's row for a record named as the wire names it."""
+    return (
+        Record.objects.filter(model=model, object_pk=object_pk).values_list("pk", flat=True).first()
+    )
+
+
 def reasons(errors: dict | None, last_error: str = "") -> list[str]:
     """Why the server refused a change, a line per field ("tags: refers to …")."""
     lines = []

@@ -72,3 +72,28 @@ def test_a_blank_marks_column_takes_no_room(long_store):
         assert column_width(records, "mark") == 2 * records.cell_padding
 
     run_app(long_store, scenario, size=(120, 40))
+
+
+def test_after_creating_a_record_the_cursor_is_on_it(short_store):  # noqa: F811
+    """The editor sees the record they just made, wherever its title sorts."""
+
+    async def scenario(pilot, app):
+        from textual.widgets import Input, TextArea
+
+        from fieldsync_tui.app.screens.main import MainScreen
+        from fieldsync_tui.app.screens.record_form import RecordFormScreen
+        from tests.support.app_driver import settle, table, until
+
+        app.screen.query_one("#records").focus()
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, RecordFormScreen)
+                    and app.screen.query("#field-title"), "the new record's form")  # fmt: skip
+        await settle(pilot)
+        app.screen.query_one("#field-title", Input).value = "Zebra crossing repainted"
+        app.screen.query_one("#field-body", TextArea).text = "Written in the field."
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, MainScreen), "back to the list")
+        await until(pilot, lambda: (table(app).current or {}).get("title")
+                    == "Zebra crossing repainted", "the cursor on the new record")  # fmt: skip
+
+    run_app(short_store, scenario)

@@ -148,6 +148,8 @@ class MainScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="records")
     @in_store_thread
     def _records_worker(self, key, where, cursor, find, request_id) -> None:
+        if isinstance(cursor, dict) and "id" not in cursor:  # named as the wire names it
+            cursor = {"id": queries.row_id_of(cursor["model"], cursor["pk"])}
         rows = _window(key, where, find)
         followed = cursor.get("id") if isinstance(cursor, dict) else None
         if followed is not None and followed not in {row["id"] for row in rows}:
@@ -238,8 +240,14 @@ class MainScreen(Screen):
         """The window stays where it was, the cursor on the edited row (followed if a new
         title sorts it elsewhere)."""
         current = self.query_one(RecordsTable).current
-        edited = isinstance(message, RecordSaved) and not message.created and current
-        self.reload_records(cursor={"id": current["id"]} if edited else "keep")
+        saved = isinstance(message, RecordSaved)
+        if saved and message.created:  # to the new record, wherever its title sorts
+            cursor = {"model": message.model, "pk": message.pk}
+        elif saved and current:
+            cursor = {"id": current["id"]}
+        else:
+            cursor = "keep"
+        self.reload_records(cursor=cursor)
         self.app.refresh_status()
 
     @on(SyncStarted)
