@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
-from django.db import connections
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from .. import credentials
-from ..store import queries
-from ..store.models import Account
+from ..store import database, queries
 from ..sync import bundles, login_flow
 from ..sync.engine import CheckinBlocked, SyncEngine, SyncReport, lost_login
 from ..sync.transport import (
@@ -56,19 +53,7 @@ from .messages import (
 )
 from .widgets import image_preview  # noqa: F401  (asks the terminal what it draws: before Textual)
 
-
-def in_store_thread(work_fn: Callable) -> Callable:
-    """Close this thread's database connection when the worker ends."""
-
-    def wrapped(*args, **kwargs):
-        try:
-            return work_fn(*args, **kwargs)
-        finally:
-            connections.close_all()
-
-    wrapped.__name__ = work_fn.__name__
-    wrapped.__doc__ = work_fn.__doc__
-    return wrapped
+in_store_thread = database.closing_connection  # every worker that reads or writes the store
 
 
 class FieldsyncApp(App):
@@ -110,7 +95,7 @@ class FieldsyncApp(App):
     @work(thread=True, exit_on_error=False, group="start")
     @in_store_thread
     def start(self) -> None:
-        account = Account.objects.first()
+        account = queries.account()
         token = self.token
         if account is not None and token is None:
             try:
@@ -172,18 +157,18 @@ class FieldsyncApp(App):
             reason = f"This device was revoked on the server. {lost.what_became_of_the_work()}."
         else:
             reason = f"{lost.detail} {lost.what_became_of_the_work()}: log in again."
-        account = Account.objects.first()
+        account = queries.account()
         self.post_message(LoginLost(reason, _known_login(account)))
         return True
 
     # -- the engine ---------------------------------------------------------------
 
     def engine(self, progress=None, cancel: threading.Event | None = None) -> SyncEngine:
-        account = Account.objects.get()
+        account = queries.account()
         return SyncEngine(Transport.for_account(account, self.token), progress, cancel=cancel)
 
     def account_line(self) -> str:
-        account = Account.objects.first()
+        account = queries.account()
         if account is None:
             return "fieldsync"
         host = account.server_url.split("://", 1)[-1]
@@ -226,7 +211,7 @@ class FieldsyncApp(App):
     @work(thread=True, exclusive=True, exit_on_error=False, group="ping")
     @in_store_thread
     def _ping(self) -> None:
-        if Account.objects.first() is None:
+        if queries.account() is None:
             return
         online = self.engine().check_connectivity()
         self.post_message(ConnectivityChanged(online))

@@ -11,8 +11,7 @@ from typing import Any
 
 from server_plugin.protocol import merge
 
-from ..store import files
-from ..store.models import Category, Record
+from ..store import files, queries
 from ..store.schema import FieldError, FieldSchema, Schema
 from ..sync import conflicts as resolution
 from .conflict_view import ConflictView, FieldInConflict, MergedField
@@ -137,12 +136,7 @@ def labels_of(schema: Schema, schema_field: FieldSchema | None, values) -> dict[
                 keys.add(str(key))
     if not keys:
         return {}
-    if schema_field.related_model == schema.category_model:
-        return dict(Category.objects.filter(key__in=keys).values_list("key", "name"))
-    related = Record.objects.filter(
-        model__in=schema.kinds_of(schema_field.related_model), object_pk__in=keys
-    )
-    return dict(related.values_list("object_pk", "title"))
+    return queries.names_of(schema, schema_field.related_model, keys)
 
 
 def shown_value(schema, model_label, schema_field, value, labels) -> str:

@@ -64,3 +64,20 @@ def _migrate() -> None:
     executor = MigrationExecutor(connection)
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):
         call_command("migrate", verbosity=0, interactive=False)
+
+
+def closing_connection(work_fn):
+    """For a function run in a thread of its own (an app worker): its database
+    connection is closed when it ends (Django opens one per thread)."""
+    from functools import wraps
+
+    from django.db import connections
+
+    @wraps(work_fn)
+    def wrapped(*args, **kwargs):
+        try:
+            return work_fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return wrapped

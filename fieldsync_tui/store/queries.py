@@ -234,3 +234,44 @@ def rejected_changes() -> list[dict]:
 
 def open_conflicts() -> list[Conflict]:
     return list(Conflict.objects.filter(resolved_at__isnull=True).select_related("record"))
+
+
+# -- what the app reads besides records: the account, names and choices ---------------
+
+
+def account() -> Account | None:
+    """This folder's account (None before the first login)."""
+    return Account.objects.first()
+
+
+def names_of(schema, related_model: str, keys) -> dict[str, str]:
+    """Names for the ids a foreign key or many-to-many value holds: a category's name,
+    a record's title (an id not here stays unnamed)."""
+    keys = {str(key) for key in keys if key is not None}
+    if not keys:
+        return {}
+    if related_model == schema.category_model:
+        return dict(Category.objects.filter(key__in=keys).values_list("key", "name"))
+    related = Record.objects.filter(model__in=schema.kinds_of(related_model), object_pk__in=keys)
+    return dict(related.values_list("object_pk", "title"))
+
+
+def choices_for(schema, field, limit: int) -> list[tuple[str, object]]:
+    """What a foreign key or many-to-many field may point at here, by name."""
+    if field.related_model == schema.category_model:
+        rows = Category.objects.values_list("name", "key")
+        return [(name, field.parse(key)) for name, key in rows]
+    rows = (
+        Record.objects.filter(model__in=schema.kinds_of(field.related_model), deleted=False)
+        .order_by("title")
+        .values_list("title", "object_pk")[:limit]
+    )
+    return [(title or pk, field.parse_key(pk)) for title, pk in rows]
+
+
+def local_schema():
+    """The central site's schema as this folder last fetched it (empty before a login)."""
+    from .schema import Schema
+
+    found = account()
+    return Schema(found.schema if found else {})

@@ -34,8 +34,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ...store import files
-from ...store.models import Account
+from ...store import files, queries
 from ...store.schema import FieldError, Schema
 from ...sync import conflicts as resolution
 from ..app import in_store_thread
@@ -199,8 +198,7 @@ class ConflictScreen(Screen):
         try:
             schema = self.schema
             if schema is None:
-                account = Account.objects.first()
-                schema = Schema(account.schema if account else {})
+                schema = queries.local_schema()
             views = load_views(schema)
             self.post_message(ConflictsLoaded(views, schema))
         except Exception as error:  # shown, never a traceback

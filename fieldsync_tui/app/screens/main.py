@@ -12,7 +12,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
 
 from ...store import files, queries
-from ...store.models import Account, Category, Record
 from ...store.schema import Schema
 from ..app import in_store_thread
 from ..file_views import show_file
@@ -99,8 +98,7 @@ class MainScreen(Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="schema")
     @in_store_thread
     def load_schema(self) -> None:
-        account = Account.objects.first()
-        schema = Schema(account.schema if account else {})
+        schema = queries.local_schema()
         line = self.app.account_line()
         self.app.call_from_thread(self._schema_loaded, schema, line)
 
@@ -503,13 +501,6 @@ def _related_labels(schema: Schema, record: dict) -> dict:
         if field.kind not in ("fk", "m2m") or value in (None, []):
             continue
         keys = [str(v) for v in (value if isinstance(value, list) else [value])]
-        if field.related_model == schema.category_model:
-            names = dict(Category.objects.filter(key__in=keys).values_list("key", "name"))
-        else:
-            names = dict(
-                Record.objects.filter(
-                    model__in=schema.kinds_of(field.related_model), object_pk__in=keys
-                ).values_list("object_pk", "title")
-            )
+        names = queries.names_of(schema, field.related_model, keys)
         labels[field.name] = ", ".join(names.get(k, k) for k in keys)
     return labels

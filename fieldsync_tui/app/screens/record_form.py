@@ -38,7 +38,6 @@ from textual.widgets import (
 )
 
 from ...store import edits, files, queries
-from ...store.models import Category, Record
 from ...store.schema import SERVER_DEFAULT, FieldError, FieldSchema, ModelSchema, Schema
 from .. import file_opening
 from ..app import in_store_thread
@@ -609,12 +608,4 @@ def _default_model(schema: Schema) -> ModelSchema | None:
 
 
 def _related_options(schema: Schema, field: FieldSchema) -> list[tuple[str, object]]:
-    if field.related_model == schema.category_model:
-        rows = Category.objects.values_list("name", "key")
-        return [(name, field.parse(key)) for name, key in rows]
-    rows = (
-        Record.objects.filter(model__in=schema.kinds_of(field.related_model), deleted=False)
-        .order_by("title")
-        .values_list("title", "object_pk")[:CHOICES_SHOWN]
-    )
-    return [(title or pk, field.parse_key(pk)) for title, pk in rows]
+    return queries.choices_for(schema, field, CHOICES_SHOWN)
