@@ -17,7 +17,11 @@ peak resident memory, from GNU time or `wait4`):
 
 A `fieldsync` process has a fixed start-up cost (Python, Django, opening and
 checking the store), so the script also times commands that do no sync work
-and prints "net" figures with the store-open baseline taken off. With
+and prints "net" figures with the store-open baseline taken off. It also
+measures floors in the same run (floor.py): for a checkout, ``json.loads`` of
+the very pages the server sent plus one SQLite ``executemany``; for start-up,
+a bare ``python -c "import django; django.setup()"``; each row prints its
+ratio to its floor beside Morango's. With
 ``--morango`` it runs ../shared/anchors/morango/run.sh on the same machine
 in the same run and prints the ratios. Figures go to stdout as a table and
 to benchmarks/results/latest.json. See benchmarks/README.md.
@@ -41,6 +45,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "benchmarks"
+sys.path.insert(0, str(HERE))
+import floor  # noqa: E402  (benchmarks/floor.py)
+
 MORANGO = ROOT.parent / "shared" / "anchors" / "morango" / "run.sh"
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
@@ -284,6 +291,10 @@ class Figure:
     net_seconds: float | None = None  # seconds minus the store-open start-up
     morango_seconds: float | None = None
     morango_source: str | None = None  # "this run" or "reference"
+    # The least this operation can cost (floor.py), measured in the same run: for a
+    # checkout the in-process floor of its payload; for start-up rows the Django floor.
+    floor_seconds: float | None = None
+    floor_wall_seconds: float | None = None  # floor_seconds + the start-up floor
 
     @property
     def per_second(self) -> float | None:
@@ -305,6 +316,36 @@ def figure_from(operation, label, size, records, runs: list[Run]) -> Figure:
         peak_mb=max(r.peak_kb for r in runs) / 1024,
         runs=[round(t, 4) for t in times],
     )
+
+
+def sqlite_value(store: Path, sql: str, *params):
+    import sqlite3
+
+    connection = sqlite3.connect(store)
+    try:
+        return connection.execute(sql, params).fetchone()[0]
+    finally:
+        connection.close()
+
+
+def checkout_floor_figure(editor: Editor, section: str, n: int, repeat: int, work: Path):
+    """The floor of the checkout just made: its pages fetched again, byte for byte."""
+    pages = work / f"pages-{editor.tag}-{uuid.uuid4().hex[:6]}"
+    result = subprocess.run(
+        [sys.executable, str(HERE / "checkout_pages.py"), str(editor.folder), section,
+         str(pages)],
+        cwd=ROOT, env=editor.env(), capture_output=True, text=True,
+    )  # fmt: skip
+    if result.returncode:
+        raise RuntimeError(f"checkout pages: {result.stderr[-2000:]}")
+    store = editor.folder / "store.sqlite3"
+    key = sqlite_value(store, "SELECT key FROM fieldsync_store_category WHERE name = ?", section)
+    seconds, runs, records, size = floor.checkout_floor(pages, store, key, repeat)
+    shutil.rmtree(pages, ignore_errors=True)
+    if records != n:
+        raise RuntimeError(f"the checkout's pages hold {records} records, not {n}")
+    label = f"floor: checkout payload ({size / 1e6:.1f} MB)"
+    return Figure("floor-checkout", label, n, n, seconds, 0.0, [round(t, 4) for t in runs])
 
 
 def bench_backend(backend: str, shape: str, sizes: list[int], args, work: Path) -> dict:
@@ -339,6 +380,15 @@ def bench_backend(backend: str, shape: str, sizes: list[int], args, work: Path) 
             figure_from("startup-status", "start-up + 1 request (fieldsync status)", None, 0,
                         status_runs),
         ]  # fmt: skip
+        command, env = floor.startup_floor_command()
+        floor_runs = [measured(command, env) for _ in range(args.repeat)]
+        if any(r.returncode for r in floor_runs):
+            raise RuntimeError(f"the start-up floor failed: {floor_runs[0].stderr[-2000:]}")
+        startup_floor = figure_from("floor-startup", "floor: python -c django.setup()", None, 0,
+                                    floor_runs)  # fmt: skip
+        figures.append(startup_floor)
+        for figure in figures[:3]:
+            figure.floor_seconds = figure.floor_wall_seconds = startup_floor.seconds
         baseline = figures[1].seconds
 
         for n in sizes:
@@ -347,12 +397,25 @@ def bench_backend(backend: str, shape: str, sizes: list[int], args, work: Path) 
             editor = Editor(work / f"ed-{tag}", keyring_home, profile_dir, size_label(n))
             editor.login(site.url)
 
-            log(f"{tag}: first checkout of {n:,} records")
-            run = editor.run("checkout", section, "--json", profile_as="checkout")
-            got = run.json()["records"]
-            if got != n:
-                raise RuntimeError(f"checkout of {section} brought {got} records, not {n}")
-            figures.append(figure_from("checkout", f"first checkout, {n:,} records", n, n, [run]))
+            log(f"{tag}: first checkout of {n:,} records x{args.repeat}")
+            runs = []
+            for attempt in range(args.repeat):
+                if attempt:  # a fresh folder each time: every run is a first checkout
+                    editor.run("checkin", section)  # untimed: releases the lease it took
+                    editor = Editor(work / f"ed-{tag}-{attempt}", keyring_home, profile_dir,
+                                    size_label(n))  # fmt: skip
+                    editor.login(site.url)
+                profile_as = "checkout" if attempt == 0 else None
+                runs.append(editor.run("checkout", section, "--json", profile_as=profile_as))
+                got = runs[-1].json()["records"]
+                if got != n:
+                    raise RuntimeError(f"checkout of {section} brought {got} records, not {n}")
+            checkout = figure_from("checkout", f"first checkout, {n:,} records", n, n, runs)
+            log(f"{tag}: the checkout's floor (its pages again, json.loads + executemany)")
+            checkout_floor = checkout_floor_figure(editor, section, n, args.repeat, work)
+            checkout.floor_seconds = checkout_floor.seconds
+            checkout.floor_wall_seconds = checkout_floor.seconds + startup_floor.seconds
+            figures += [checkout, checkout_floor]
 
             log(f"{tag}: no-op sync x{args.repeat}")
             runs = []
@@ -364,28 +427,36 @@ def bench_backend(backend: str, shape: str, sizes: list[int], args, work: Path) 
                     raise RuntimeError(f"the no-op sync did something: {answer}")
             figures.append(figure_from("noop", f"no-op sync, {n:,} held", n, 0, runs))
 
-            log(f"{tag}: {PULL_EDITS} server-side edits, then a sync that pulls them")
-            site.manage("seed_benchmark", "--section", section, "--edit", str(PULL_EDITS))
-            run = editor.run("sync", "--json", profile_as="pull-100")
-            pulled = run.json()["pulled"].get("updated", 0)
-            if pulled != PULL_EDITS:
-                raise RuntimeError(f"the sync pulled {pulled} changes, not {PULL_EDITS}")
+            log(f"{tag}: {PULL_EDITS} server-side edits, then a sync pulling them x{args.repeat}")
+            runs = []
+            for attempt in range(args.repeat):
+                site.manage("seed_benchmark", "--section", section, "--edit", str(PULL_EDITS))
+                profile_as = "pull-100" if attempt == 0 else None
+                runs.append(editor.run("sync", "--json", profile_as=profile_as))
+                pulled = runs[-1].json()["pulled"].get("updated", 0)
+                if pulled != PULL_EDITS:
+                    raise RuntimeError(f"the sync pulled {pulled} changes, not {PULL_EDITS}")
             label = f"sync pulling {PULL_EDITS} changes among {n:,}"
-            figures.append(figure_from("pull", label, n, PULL_EDITS, [run]))
+            figures.append(figure_from("pull", label, n, PULL_EDITS, runs))
 
-            log(f"{tag}: {PUSH_EDITS} local edits, then a sync that pushes them")
-            log(f"{tag}: {editor.local_edits(section, PUSH_EDITS)}")
-            run = editor.run("sync", "--json", profile_as="push-1000")
-            pushed = run.json()["pushed"].get("applied", 0)
-            if pushed != PUSH_EDITS:
-                raise RuntimeError(f"the sync pushed {run.json()['pushed']}, not {PUSH_EDITS}")
+            log(f"{tag}: {PUSH_EDITS} local edits, then a sync that pushes them x{args.repeat}")
+            runs = []
+            for attempt in range(args.repeat):
+                log(f"{tag}: {editor.local_edits(section, PUSH_EDITS)}")
+                profile_as = "push-1000" if attempt == 0 else None
+                runs.append(editor.run("sync", "--json", profile_as=profile_as))
+                pushed = runs[-1].json()["pushed"].get("applied", 0)
+                if pushed != PUSH_EDITS:
+                    raise RuntimeError(
+                        f"the sync pushed {runs[-1].json()['pushed']}, not {PUSH_EDITS}"
+                    )
             label = f"sync pushing {PUSH_EDITS:,} edits, {n:,} held"
-            figures.append(figure_from("push", label, n, PUSH_EDITS, [run]))
+            figures.append(figure_from("push", label, n, PUSH_EDITS, runs))
         server_peak = site.peak_kb()
     finally:
         site.close()
     for figure in figures:
-        if not figure.operation.startswith("startup"):
+        if not figure.operation.startswith(("startup", "floor")):
             figure.net_seconds = max(figure.seconds - baseline, 0.0)
     return {
         "backend": backend,
@@ -451,7 +522,8 @@ def print_table(block: dict) -> None:
           f"load average {load}) ==")  # fmt: skip
     header = (
         f"{'operation':<46} {'wall s':>8} {'net s':>8} {'records/s':>10} {'peak MB':>8}"
-        f" {'Morango s':>10} {'x (wall)':>9} {'x (net)':>8}"
+        f" {'Morango s':>10} {'x (wall)':>9} {'x (net)':>8} {'/floor wall':>11}"
+        f" {'/floor net':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -463,20 +535,40 @@ def print_table(block: dict) -> None:
         mark = "*" if f.morango_source == "reference" else ""
         print(
             f"{f.label:<46} {f.seconds:>8.3f} {_num(f.net_seconds, '>8.3f', ' ' * 8)}"
-            f" {_num(f.per_second, '>10,.0f', ' ' * 10)} {f.peak_mb:>8.1f}"
+            f" {_num(f.per_second, '>10,.0f', ' ' * 10)}"
+            f" {_num(f.peak_mb or None, '>8.1f', ' ' * 8)}"
             f" {_num(f.morango_seconds, '>9.2f', ' ' * 9)}{mark or ' '}"
             f" {_num(ratio, '>8.1f', ' ' * 8)}{'x' if ratio else ' '}"
-            f" {_num(ratio_net, '>7.1f', ' ' * 7)}{'x' if ratio_net else ''}"
+            f" {_num(ratio_net, '>7.1f', ' ' * 7)}{'x' if ratio_net else ' '}"
+            f" {_floor_ratios(f)}"
         )
+
+
+def _floor_ratios(f: Figure) -> str:
+    """Ours / the floor: the whole process against floor + Django start-up, and (checkout)
+    the net seconds against the payload's floor alone. Lower is better; 1.0 is the floor."""
+    wall = f.seconds / f.floor_wall_seconds if f.floor_wall_seconds else None
+    net = None
+    if f.operation == "checkout" and f.floor_seconds and f.net_seconds is not None:
+        net = f.net_seconds / f.floor_seconds
+    return (
+        f"{_num(wall, '>10.2f', ' ' * 10)}{'x' if wall else ' '}"
+        f" {_num(net, '>9.2f', ' ' * 9)}{'x' if net else ''}"
+    ).rstrip()
 
 
 def print_notes(any_reference: bool) -> None:
     print(
-        "\nwall s: the whole `fieldsync` process, median of the repeats for start-up and no-op "
-        "rows.\nnet s: wall minus the store-open start-up (Python + Django + store check), i.e. "
-        "the sync work.\nrecords/s: records moved / wall s. peak MB: the client process's peak "
-        "RSS.\nx: Morango's seconds / ours (Morango's figure excludes its own interpreter and "
-        f"Django start-up).\nTarget: x >= {TARGET_RATIO} on checkout, no-op sync and push."
+        "\nwall s: the whole `fieldsync` process, median of --repeat runs (fresh folders for "
+        "checkouts).\nnet s: wall minus the store-open start-up (Python + Django + store check), "
+        "i.e. the sync work.\nrecords/s: records moved / wall s. peak MB: the client process's "
+        "peak RSS.\nx: Morango's seconds / ours (Morango's figure excludes its own interpreter and "
+        "Django start-up).\n/floor: ours / the floor measured in this run (floor.py); lower is "
+        "better. "
+        "floor wall: the whole\nprocess against `python -c django.setup()` (+ the payload's "
+        "floor for a checkout); floor net: a\ncheckout's net s against json.loads of its pages "
+        "+ one executemany.\nTargets: checkout /floor <= 2, push x >= 15 (SQLite) / 10 "
+        "(PostgreSQL), start-up + 1 request /floor <= 1.5."
     )
     if any_reference:
         print("*: Morango's reference figure from ../shared/NOTES.md (not run now: --morango).")
@@ -525,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
         help="sizes to run Morango at (default: the smallest of --sizes; 100,000 takes long)",
     )
     parser.add_argument("--morango-script", type=Path, default=MORANGO, help=f"default: {MORANGO}")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of start-up and no-op rows")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of every row (median)")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "latest.json")
     parser.add_argument("--keep", action="store_true", help="keep the sites and stores")
     parser.add_argument(
