@@ -28,12 +28,33 @@ def default_demo_dir() -> Path:
     return Path(platformdirs.user_data_dir("fieldsync")) / "demo"
 
 
-def server_command(port: int, folder: Path, database_url: str | None = None) -> list[str]:
+def server_command(
+    port: int,
+    folder: Path,
+    database_url: str | None = None,
+    workers: int | None = None,
+    access_log: str | None = None,
+) -> list[str]:
     command = [sys.executable, "-m", "server_plugin.demo", "--port", str(port),
                "--data-dir", str(folder)]  # fmt: skip
     if database_url:
         command += ["--database-url", database_url]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    if access_log:
+        command += ["--access-log", access_log]
     return command
+
+
+def refusal(args) -> str | None:
+    """What is wrong with the options, in one line; None when they make sense."""
+    if args.workers is not None and args.workers < 1:
+        return f"--workers must be 1 or more (not {args.workers})"
+    if args.workers is not None and not args.server_only:
+        return "--workers needs --server-only (the demo with the app runs one server process)"
+    if args.access_log and args.workers is None:
+        return "--access-log needs --workers (it is gunicorn's access log)"
+    return None
 
 
 def start_afresh(folder: Path) -> str:
@@ -45,20 +66,33 @@ def start_afresh(folder: Path) -> str:
 
 
 def run_demo(args) -> int:
+    problem = refusal(args)
+    if problem:
+        print(f"fieldsync demo: {problem}", file=sys.stderr)
+        return 2
     folder = (args.demo_dir or default_demo_dir()).expanduser().resolve()
     site_dir = folder / "central"
     if args.fresh:
         print(start_afresh(folder))
     if args.server_only:
-        return run_server_in_foreground(args.port, site_dir, args.database_url)
+        return run_server_in_foreground(
+            args.port, site_dir, args.database_url, args.workers, args.access_log
+        )
     from .app_launch import launch_demo_app
 
     return launch_demo_app(folder, site_dir, args.port, args.database_url)
 
 
-def run_server_in_foreground(port: int, site_dir: Path, database_url: str | None = None) -> int:
-    """Run the demo site until Ctrl+C or SIGTERM (forwarded to the child)."""
-    child = subprocess.Popen(server_command(port, site_dir, database_url))
+def run_server_in_foreground(
+    port: int,
+    site_dir: Path,
+    database_url: str | None = None,
+    workers: int | None = None,
+    access_log: str | None = None,
+) -> int:
+    """Run the demo site until Ctrl+C or SIGTERM (forwarded to the child, which stops
+    its workers); its exit code is ours."""
+    child = subprocess.Popen(server_command(port, site_dir, database_url, workers, access_log))
 
     def forward(signum, frame):
         child.send_signal(signal.SIGTERM)

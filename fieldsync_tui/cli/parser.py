@@ -181,5 +181,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="start afresh: remove the earlier demo's site and editor (by default a demo "
         "continues the last one: the same editor device, its checkouts, queue and conflicts)",
     )  # fmt: skip
-    demo.add_argument("--database-url", help=argparse.SUPPRESS)
+    demo.add_argument(
+        "--database-url", metavar="URL",
+        help="the site's database, e.g. postgres://postgres@127.0.0.1:5432/fieldsync_demo "
+        "(default: SQLite in DIR/central; several workers call for PostgreSQL)",
+    )  # fmt: skip
+    demo.add_argument(
+        "--workers", type=int, metavar="N",
+        help="with --server-only: serve with gunicorn, N worker processes (default: one "
+        "waitress process); migrating and seeding happen once, before the workers start",
+    )  # fmt: skip
+    demo.add_argument(
+        "--access-log", metavar="FILE",
+        help="with --workers: log each request, with the pid of the worker that answered "
+        "(-: the terminal)",
+    )  # fmt: skip
     return parser
