@@ -263,6 +263,9 @@ def check(
         a["marker"] for a in actions if a["op"] in ("edit", "create") and a["state"] == "aborted"
     }
     verdict.counts["markers written"] = len(written)
+    for action in written.values():
+        kind = action["writer"] if action["writer"] in ("chief", "orm") else "editors"
+        verdict.counts[f"markers written by {kind}"] += 1
 
     # the final data, everywhere
     final_bodies: dict[str, str] = {}

@@ -182,6 +182,12 @@ def parse_args(argv):
     parser.add_argument("--articles", type=int, help="articles per section the site is seeded with")
     parser.add_argument("--keep", action="store_true", help="keep the folder and the database")
     parser.add_argument("--json", type=Path, help="write the figures and the verdict here")
+    parser.add_argument(
+        "--sabotage",
+        action="store_true",
+        help="prove the oracle fails: before it looks, drop one kept marker from its article "
+        "and put an unjournaled one into another, both behind the plugin's back (SQL)",
+    )
     args = parser.parse_args(argv)
     base = SHORT if args.short else FULL
     for name, value in base.items():
@@ -232,6 +238,8 @@ def _run(args, folder: Path, site: Site) -> int:
     for editor in editors:
         editor.folder.mkdir(parents=True)
     deadlocks_before = site.deadlocks()
+    api = oracle.Api(site.url, "load-watcher")  # logged in before the editors crowd the logins
+    watcher = oracle.FeedWatcher(api, [s["key"] for s in site.sections] + [None])
     start = time.time()
     until = start + args.minutes * 60
     env = {**site.env()}
@@ -280,9 +288,8 @@ def _run(args, folder: Path, site: Site) -> int:
         "other": [p.pid for p in others.values()],
     }
     sampler.thread.start()
-    api = oracle.Api(site.url, "load-watcher")
-    watcher = oracle.FeedWatcher(api, [s["key"] for s in site.sections] + [None])
     watcher.start()
+    print(f"  {time.time() - start:5.0f} s: everyone started", flush=True)
 
     # The main phase: killed editors are killed mid-sync now and then, and restarted.
     killed = [e for e in editors if e.role == "killed"]
@@ -332,6 +339,8 @@ def _run(args, folder: Path, site: Site) -> int:
     journals = {e.name: e.journal for e in editors}
     journals["chief"] = folder / "chief.jsonl"
     journals["orm"] = folder / "orm.jsonl"
+    if args.sabotage:
+        _sabotage(site)
     verdict = oracle.check(
         api, site.database, site.sections, {e.name: e.data for e in editors}, journals, watcher
     )
@@ -358,6 +367,28 @@ def _run(args, folder: Path, site: Site) -> int:
             )
         )
     return 0 if verdict.passed else 1
+
+
+def _sabotage(site: Site) -> None:
+    """Writes no client hears of (plain SQL, no signals): the oracle must catch both."""
+    rows = pg_query(
+        site.database,
+        "SELECT id::text, body FROM news_article WHERE body LIKE '%%Filed m:%%' "
+        "ORDER BY id LIMIT 2",
+    )
+    (first, body), (second, _) = rows[0], rows[1]
+    mark = oracle.MARKER.search(body).group()
+    pg_query(
+        site.database,
+        "UPDATE news_article SET body = replace(body, %s, '') WHERE id = %s",
+        (f"Filed {mark}. ", first),
+    )
+    pg_query(
+        site.database,
+        "UPDATE news_article SET body = 'Filed m:sabotage:1. ' || body WHERE id = %s",
+        (second,),
+    )
+    print(f"sabotage: removed {mark} from article {first}, added m:sabotage:1 to {second}")
 
 
 def _figures(

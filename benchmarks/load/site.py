@@ -51,7 +51,8 @@ def pg_query(database: str, query: str, params=()) -> list[tuple]:
 
     dsn = PG_DSN.replace("dbname=postgres", f"dbname={database}")
     with psycopg.connect(dsn, autocommit=True) as connection:
-        return connection.execute(query, params).fetchall()
+        cursor = connection.execute(query, params)
+        return cursor.fetchall() if cursor.description else []
 
 
 class Site:
@@ -183,8 +184,8 @@ class Site:
 
     def cleanup(self, keep: bool) -> None:
         self.stop()
-        self.drop()
         if not keep:
+            self.drop()
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
