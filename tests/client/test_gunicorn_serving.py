@@ -162,32 +162,41 @@ def test_three_gunicorn_workers_share_the_editors_and_stop_together(tmp_path, ke
                 list(pool.map(lambda _: demo.api("ping"), range(30)))
             pinged_by = {pid for pid, _, path in demo.answered() if path.endswith("/ping")}
 
-            editors = {}
-            for name, category in (("editor1", "Politics"), ("editor2", "Culture")):
-                editor = Editor(name, tmp_path / f"{name}-data", keyring_home)
+            chief = demo.api(
+                "auth/token", body={"username": "chief", "password": "demo-password", "device": "t"}
+            )
+            token = chief["token"]
+            editors = {  # name -> (editor, category, the article it edits)
+                name: (Editor(name, tmp_path / f"{name}-data", keyring_home), category,
+                       min(server_titles(demo, token, category)))
+                for name, category in (("editor1", "Politics"), ("editor2", "Culture"))
+            }  # fmt: skip
+
+            def check_out(name: str) -> None:
+                editor, category, _ = editors[name]
                 editor.login(demo.url)
                 editor.run("checkout", category)
-                (article,) = editor.json("records", category, "--model", "article")[:1]
-                editors[name] = (editor, category, str(article["pk"]))
 
+            def edit_and_sync(name: str, title: str):
+                editor, _, pk = editors[name]
+                editor.run("edit", "article", pk, "--set", f"title={title}")
+                return editor.run("sync")
+
+            with ThreadPoolExecutor(2) as pool:
+                list(pool.map(check_out, editors))
             pushes_by, wanted = [], {}
             for attempt in range(5):  # until the two pushes meet different workers
                 seen = len(demo.answered())
-                for name, (editor, _, pk) in editors.items():
-                    wanted[name] = f"{name}, pushed at the same time ({attempt})"
-                    editor.run("edit", "article", pk, "--set", f"title={wanted[name]}")
+                wanted = {name: f"{name}, pushed at the same time ({attempt})" for name in editors}
                 with ThreadPoolExecutor(2) as pool:
-                    syncs = list(pool.map(lambda e: e[0].run("sync"), editors.values()))
+                    syncs = list(pool.map(edit_and_sync, wanted, wanted.values()))
                 assert all(sync.returncode == 0 for sync in syncs)
                 round_pushes = [pid for pid, m, path in demo.answered()[seen:] if "/push" in path]
                 pushes_by.append(round_pushes)
                 if len(set(round_pushes)) == 2:
                     break
 
-            chief = demo.api(
-                "auth/token", body={"username": "chief", "password": "demo-password", "device": "t"}
-            )
-            landed = {name: server_titles(demo, chief["token"], category)[pk]
+            landed = {name: server_titles(demo, token, category)[pk]
                       for name, (_, category, pk) in editors.items()}  # fmt: skip
             answered_by = {pid for pid, _, _ in demo.answered()}
             booted = demo.booted_workers()
