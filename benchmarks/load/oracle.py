@@ -51,7 +51,7 @@ class Api:
                 json={"username": "chief", "password": PASSWORD, "device": device},
                 timeout=60,
             )
-            if answer.status_code == 200:
+            if answer.ok:  # 200 or 201 (a device made); 429 while passwords are checked
                 break
             time.sleep(1)
         answer.raise_for_status()

@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     print(f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
-    site = Site(folder / "site", args.workers, free_port())
+    site = Site(folder / "demo" / "central", args.workers, free_port())
     started = time.time()
     try:
         site.create(args.articles, args.editors)
@@ -284,7 +284,7 @@ def _run(args, folder: Path, site: Site) -> int:
     sampler = RssSampler()
     sampler.pids = lambda: {
         "client": [e.process.pid for e in editors if e.process],
-        "server": [site.process.pid, *site.worker_pids()] if site.process else [],
+        "server": site.server_pids(),
         "other": [p.pid for p in others.values()],
     }
     sampler.thread.start()
@@ -457,7 +457,7 @@ def _print(args, figures: dict, verdict: oracle.Verdict, site: Site) -> None:
     print(f"editors killed mid-sync: {f['kills']}")
     print(
         f"peak RSS: client {f['client_peak_rss_mb']} MB (largest editor), server "
-        f"{f['server_worker_peak_rss_mb']} MB (largest gunicorn process), "
+        f"{f['server_worker_peak_rss_mb']} MB (largest server process), "
         f"{f['server_total_peak_rss_mb']} MB (all of them)"
     )
     print(f"load average at the end: {f['load_average_end']}")

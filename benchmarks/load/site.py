@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 PG_URL = "postgres://postgres@127.0.0.1:5432/{name}"
 PASSWORD = "demo-password"
-# One line per request in gunicorn's access log: status, method, path, milliseconds.
-ACCESS_FORMAT = "%(s)s %(m)s %(U)s %(M)s"
+# The status in a line of the demo's access log: '%(h)s %(p)s "%(r)s" %(s)s %(b)s %(M)sms'.
+_STATUS = re.compile(r'" (\d{3}) ')
 SECTIONS_PER_EDITOR = 2
 
 
@@ -59,14 +59,14 @@ class Site:
     """The database, the data folder and the gunicorn master of one run."""
 
     def __init__(self, folder: Path, workers: int, port: int):
-        self.folder = folder
+        self.folder = folder  # the demo's folder is its parent (fieldsync demo --data-dir)
         self.workers = workers
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.database = f"fieldsync_load_{os.getpid()}_{int(time.time())}"
         self.database_url = PG_URL.format(name=self.database)
         self.access_log = folder / "access.log"
-        self.error_log = folder / "gunicorn.log"
+        self.error_log = folder / "server.log"
         self.process: subprocess.Popen | None = None
         self.sections: list[dict] = []
 
@@ -106,26 +106,18 @@ class Site:
         self.sections = json.loads(result.stdout.strip().splitlines()[-1])["sections"]
 
     def start(self) -> None:
+        """`fieldsync demo --server-only --workers W`: gunicorn's gthread workers, forked
+        once the demo's parent process found the site migrated and seeded (by `create`)."""
         command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "server_plugin.demo.wsgi:application",
-            "--workers",
-            str(self.workers),
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--access-logfile",
-            str(self.access_log),
-            "--access-logformat",
-            ACCESS_FORMAT,
-            "--error-logfile",
-            str(self.error_log),
-            "--timeout",
-            "120",
-        ]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env())
-        deadline = time.monotonic() + 60
+            sys.executable, "-m", "fieldsync_tui", "demo", "--server-only",
+            "--workers", str(self.workers), "--port", str(self.port),
+            "--data-dir", str(self.folder.parent), "--database-url", self.database_url,
+            "--access-log", str(self.access_log),
+        ]  # fmt: skip
+        env = {k: v for k, v in self.env().items() if k != "DJANGO_SETTINGS_MODULE"}
+        log = open(self.error_log, "a")
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"{self.url}/fieldsync/v1/ping", timeout=2):
@@ -134,16 +126,23 @@ class Site:
                 if self.process.poll() is not None:
                     break
                 time.sleep(0.3)
-        raise RuntimeError(f"gunicorn did not start:\n{self.error_log.read_text()[-3000:]}")
+        raise RuntimeError(f"the demo site did not start:\n{self.error_log.read_text()[-3000:]}")
 
-    def worker_pids(self) -> list[int]:
+    def server_pids(self) -> list[int]:
+        """The demo's processes: the command, gunicorn's arbiter and its workers."""
         if self.process is None:
             return []
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            return [int(pid) for pid in children.read_text().split()]
-        except OSError:
-            return []
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            try:
+                todo += [
+                    int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+                ]
+            except OSError:
+                pass
+        return found
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -167,20 +166,23 @@ class Site:
         )
         return int(rows[0][0]) if rows else 0
 
-    def requests(self) -> Counter:
-        """Requests by status class and the 5xx lines, from the access log."""
-        counts: Counter = Counter()
+    def _statuses(self) -> list[tuple[str, str]]:
+        """(status, line) of each request in the access log."""
         if not self.access_log.exists():
-            return counts
+            return []
+        found = []
         for line in self.access_log.read_text().splitlines():
-            parts = line.split()
-            if parts and parts[0].isdigit():
-                counts[parts[0][0] + "xx"] += 1
-        return counts
+            match = _STATUS.search(line)
+            if match:
+                found.append((match.group(1), line))
+        return found
+
+    def requests(self) -> Counter:
+        """Requests by status class ("2xx", "5xx"...), from gunicorn's access log."""
+        return Counter(status[0] + "xx" for status, _ in self._statuses())
 
     def failures(self) -> list[str]:
-        lines = self.access_log.read_text().splitlines() if self.access_log.exists() else []
-        return [line for line in lines if re.match(r"5\d\d ", line)]
+        return [line for status, line in self._statuses() if status.startswith("5")]
 
     def cleanup(self, keep: bool) -> None:
         self.stop()
