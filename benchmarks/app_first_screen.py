@@ -70,21 +70,11 @@ def child_open(folder: Path, count: int) -> dict:
     from fieldsync_tui.app.widgets.records_table import RecordsTable
     from fieldsync_tui.store import queries
     from tests.support import sample_store
+    from tests.support.app_driver import poll
 
     before_app_mb = rss_mb()
     window = min(queries.PAGE, count)
     figures: dict = {}
-
-    async def wait_for(pilot, condition, what: str, timeout: float = 120.0) -> None:
-        deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
-            try:
-                if condition():
-                    return
-            except Exception:  # not composed yet
-                pass
-            await pilot.pause(0.005)
-        raise SystemExit(f"timed out waiting for {what}")
 
     async def run() -> None:
         with sample_store.frozen_clock():
@@ -99,14 +89,14 @@ def child_open(folder: Path, count: int) -> dict:
                     return app.screen.query_one(RecordsTable)
 
                 first = f"rows 1–{window:,} of {count:,}"
-                await wait_for(
-                    pilot,
+                await poll(
                     lambda: (
                         isinstance(app.screen, MainScreen)
                         and label() == first
                         and table().row_count == window
                     ),
                     first,
+                    timeout=120.0,
                 )
                 figures["first_screen_s"] = time.perf_counter() - started
                 figures["rows_in_table"] = table().row_count
@@ -116,7 +106,7 @@ def child_open(folder: Path, count: int) -> dict:
                     paged = time.perf_counter()
                     await pilot.press("pagedown")
                     following = f"rows {window + 1:,}–{min(2 * window, count):,} of {count:,}"
-                    await wait_for(pilot, lambda: label() == following, following)
+                    await poll(lambda: label() == following, following, timeout=120.0)
                     figures["next_window_s"] = time.perf_counter() - paged
 
     asyncio.run(run())

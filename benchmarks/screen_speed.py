@@ -137,21 +137,9 @@ def _safely(condition, *args) -> bool:
         return False
 
 
-async def wait_for(pilot, condition, what: str, timeout: float = 60.0) -> None:
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        try:
-            if condition():
-                return
-        except Exception:  # not composed yet
-            pass
-        await asyncio.sleep(0.002)
-    raise SystemExit(f"timed out waiting for {what}")
-
-
 async def measure(folder: Path, runs: int) -> dict:
     from tests.support import sample_store
-    from tests.support.app_driver import settle
+    from tests.support.app_driver import poll, settle
 
     figures: dict[str, list[dict]] = {name: [] for name in SCREENS}
     with sample_store.frozen_clock():
@@ -166,9 +154,9 @@ async def measure(folder: Path, runs: int) -> dict:
                     clock.start(lambda n=name: _safely(filled, n, app, empty_screen))
                     started = time.perf_counter()
                     await pilot.press(KEYS[name])
-                    await wait_for(pilot, lambda: clock.filled_at is not None, f"{name} filled")
+                    await poll(lambda: clock.filled_at is not None, f"{name} filled")
                     if name != "baseline":  # an empty screen has nothing to focus
-                        await wait_for(pilot, lambda: clock.focused_at is not None, "focus")
+                        await poll(lambda: clock.focused_at is not None, "focus")
                     figures[name].append({
                         "paint_ms": (clock.painted_at - started) * 1000,
                         "focus_ms": ((clock.focused_at or clock.painted_at) - started) * 1000,
@@ -176,7 +164,7 @@ async def measure(folder: Path, runs: int) -> dict:
                     })  # fmt: skip
                     await settle(pilot)
                     await pilot.press("escape")
-                    await wait_for(pilot, lambda: app.screen is main, f"{name} closed")
+                    await poll(lambda: app.screen is main, f"{name} closed")
     return figures
 
 

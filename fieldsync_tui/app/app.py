@@ -1,8 +1,10 @@
 """The application: state, workers, and the screens they feed.
 
 Workers (threads) do every network and database call and post messages;
-handlers here own the state shown in the status bar. A timer pings the
-server; coming back online starts a sync when auto-sync is on.
+handlers here turn them into the app's state (reactives that every screen's
+status line and progress bar watch) or forward them as events to the open
+screens. A timer pings the server; coming back online starts a sync when
+auto-sync is on.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.reactive import reactive
 
 from .. import credentials
+from ..client import login as login_flow
+from ..client import session
 from ..store import database, queries
-from ..sync import bundles, login_flow
+from ..sync import bundles
 from ..sync.engine import CheckinBlocked, SyncEngine, SyncReport, lost_login
 from ..sync.transport import (
     AuthFailed,
@@ -26,7 +31,6 @@ from ..sync.transport import (
     Refused,
     Transport,
     TransportError,
-    sends_in_clear,
 )
 from .commands import ScreenActionsProvider
 from .keymap import apply_keymap
@@ -48,9 +52,9 @@ from .messages import (
     SyncFailed,
     SyncFinished,
     SyncProgressed,
-    SyncStarted,
     WorkEnded,
 )
+from .state import Progress, StoreStatus
 from .widgets import image_preview  # noqa: F401  (asks the terminal what it draws: before Textual)
 
 in_store_thread = database.closing_connection  # every worker that reads or writes the store
@@ -68,6 +72,13 @@ class FieldsyncApp(App):
         Binding("ctrl+g", "cancel_sync", "Cancel sync", id="cancel_sync", priority=True),
     ]
 
+    # The state every screen shows (see state.py); set on the app's thread only.
+    online: reactive[bool | None] = reactive(None, init=False)
+    status: reactive[StoreStatus | None] = reactive(None, init=False)
+    sync_running: reactive[bool] = reactive(False, init=False)
+    progress: reactive[Progress | None] = reactive(None, init=False)
+    account_line: reactive[str] = reactive("fieldsync", init=False)
+
     def __init__(
         self,
         folder: Path,
@@ -81,10 +92,8 @@ class FieldsyncApp(App):
         self.token = token
         self.ping_interval = ping_interval
         self.auto_sync = auto_sync
-        self.online: bool | None = None
-        self.syncing = threading.Event()
+        self.syncing = threading.Event()  # the workers' guard: one sync at a time
         self.cancelling = threading.Event()  # set by the editor; the running sync stops
-        self.last_status: StatusLoaded | None = None
 
     # -- start ---------------------------------------------------------------
 
@@ -164,18 +173,7 @@ class FieldsyncApp(App):
     # -- the engine ---------------------------------------------------------------
 
     def engine(self, progress=None, cancel: threading.Event | None = None) -> SyncEngine:
-        account = queries.account()
-        return SyncEngine(Transport.for_account(account, self.token), progress, cancel=cancel)
-
-    def account_line(self) -> str:
-        account = queries.account()
-        if account is None:
-            return "fieldsync"
-        host = account.server_url.split("://", 1)[-1]
-        line = f"fieldsync · {host} · {account.username}"
-        if sends_in_clear(account.server_url, account.insecure_http):
-            line += " · plain http"
-        return line
+        return session.engine(self.token, progress, cancel)
 
     # -- workers ----------------------------------------------------------------
 
@@ -241,8 +239,7 @@ class FieldsyncApp(App):
             return
         self.syncing.set()
         self.cancelling.clear()
-        self.call_from_thread(self.refresh_bindings)
-        self.post_message(SyncStarted())
+        self.call_from_thread(self._sync_started)
         try:
             engine = self.engine(progress=self._progressed, cancel=self.cancelling)
             report = engine.sync()
@@ -265,7 +262,7 @@ class FieldsyncApp(App):
                 self.post_message(SyncFailed(_reason(error)))
         finally:
             self.syncing.clear()
-            self.call_from_thread(self.refresh_bindings)
+            self.call_from_thread(self._sync_ended)
             self._post_status()
             self.post_message(CategoriesLoaded(queries.categories()))
 
@@ -324,8 +321,6 @@ class FieldsyncApp(App):
         for screen in self.screen_stack:
             screen.post_message(dataclasses.replace(message))
 
-    @on(SyncStarted)
-    @on(SyncProgressed)
     @on(CategoriesLoaded)
     @on(RecordSaved)
     @on(RecordDeleted)
@@ -345,10 +340,27 @@ class FieldsyncApp(App):
 
     @on(StatusLoaded)
     def status_loaded(self, message: StatusLoaded) -> None:
-        self.last_status = message
-        for screen in self.screen_stack:
-            if hasattr(screen, "show_status"):
-                screen.show_status(message)
+        self.status = StoreStatus(
+            message.last_sync_at, message.queued, message.rejected, message.conflicts
+        )
+
+    def _sync_started(self) -> None:
+        self.sync_running = True
+        self.refresh_bindings()  # ctrl+g shows
+
+    @on(SyncProgressed)
+    def sync_progressed(self, message: SyncProgressed) -> None:
+        self.progress = Progress(message.phase, message.label, message.done, message.total)
+
+    @on(WorkEnded)
+    def work_ended(self) -> None:
+        if not self.syncing.is_set():  # a check-out's end leaves a running sync's bar
+            self.progress = None
+
+    def _sync_ended(self) -> None:
+        self.sync_running = False
+        self.progress = None
+        self.refresh_bindings()
 
     @on(SyncFinished)
     def sync_finished(self, message: SyncFinished) -> None:
@@ -444,7 +456,7 @@ class FieldsyncApp(App):
         for screen in reversed(self.screen_stack):
             if isinstance(screen, RecordFormScreen) and screen.changed:
                 return f"The form for {screen.what} has unsaved changes: quitting loses them."
-        queued = self.last_status.queued if self.last_status else 0
+        queued = self.status.queued if self.status else 0
         if queued and self.online is False:
             return (
                 f"{queued:,} change(s) are queued and this device is offline: they stay "

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .conflict_view import ConflictView, FieldInConflict
+    from ..client.conflict_view import ConflictView, FieldInConflict
 
 MINE, THEIRS, MERGE, EDITED = "mine", "theirs", "merge", "edited"
 

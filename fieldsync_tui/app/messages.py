@@ -40,11 +40,6 @@ class StatusLoaded(Event):
 
 
 @dataclass
-class SyncStarted(Event):
-    pass
-
-
-@dataclass
 class SyncProgressed(Event):
     phase: str
     label: str

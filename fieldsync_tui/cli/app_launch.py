@@ -70,19 +70,20 @@ def log_in_demo_editor(editor_dir: Path, url: str) -> str:
     listens on another port; only a token the site no longer takes means a new login.
     """
     from .. import credentials
-    from ..store.models import Account
+    from ..client.login import log_in
+    from ..store import queries
     from ..sync.engine import SyncEngine
-    from ..sync.login_flow import log_in
     from ..sync.transport import AuthFailed, Transport
 
     credentials.keep_in_folder(editor_dir)
-    account = Account.objects.filter(username=DEMO_EDITOR).first()
+    account = queries.account()
+    account = account if account is not None and account.username == DEMO_EDITOR else None
     token = None
     if account is not None:
         if account.server_url != url:  # the same demo site, on another port
             credentials.move_entries(account.server_url, url, account.username,
                                      account.device_name)  # fmt: skip
-            Account.objects.update(server_url=url)
+            queries.move_account(url)
         token = credentials.load_token(url, account.username, account.device_name)
     transport = Transport(url, token)
     engine = SyncEngine(transport)

@@ -15,8 +15,7 @@ from pathlib import Path
 from server_plugin.protocol.files import size_text
 
 from .. import credentials
-from ..store import files
-from ..store.models import Account, Category, Record
+from ..store import files, queries
 from ..sync import bundles
 from ..sync.engine import NotLoggedIn
 from .output import emit_json
@@ -66,7 +65,7 @@ def export(args, folder: Path) -> int:
 
 def _signing_key() -> str | None:
     """This device's private bundle key, from the keyring (never from the data folder)."""
-    account = Account.objects.first()
+    account = queries.account()
     if account is None:
         return None
     return credentials.load_signing_key(account.server_url, account.username, account.device_name)
@@ -92,9 +91,8 @@ def import_(args, folder: Path) -> int:
         return status
     pulled = ", ".join(f"{n} {s}" for s, n in sorted(imported.pulled.items()) if n) or "nothing"
     if imported.kind == "category":
-        for category in Category.objects.filter(name__in=imported.categories):
-            count = Record.objects.filter(category_key=category.key, deleted=False).count()
-            print(f"Imported {category.name}: {count} records here, checked out on this device.")
+        for name, count in queries.live_counts(imported.categories):
+            print(f"Imported {name}: {count} records here, checked out on this device.")
     else:
         settled = ", ".join(f"{n} {s}" for s, n in sorted(imported.settled.items())) or "nothing"
         print(f"Imported the answers: {settled}. Pulled: {pulled}.")

@@ -7,16 +7,16 @@ import shlex
 import sys
 from pathlib import Path
 
-from server_plugin.protocol import merge
 from server_plugin.protocol.files import size_text
 
 from .. import credentials
+from ..client import session
+from ..client.conflict_loading import changed_on_server
+from ..client.login import log_in
 from ..store import discard, edits, files, queries, set_aside
-from ..store.models import Account, Conflict, PendingChange, Record
-from ..store.schema import Schema, UnknownModel
+from ..store.schema import Schema
 from ..sync import conflicts as conflict_resolution
 from ..sync.engine import EngineError, HeldByYouElsewhere, NotLoggedIn, SyncEngine
-from ..sync.login_flow import log_in
 from ..sync.transport import InsecureTransport, Transport, plain_http_refusal
 from . import EXIT_ATTENTION, EXIT_OK, bundle_commands, default_device_name, read_password
 from .output import emit_json, progress_bar
@@ -28,19 +28,11 @@ def run(args: argparse.Namespace, folder: Path) -> int:
 
 
 def _engine(args, progress=None) -> SyncEngine:
-    account = Account.objects.first()
-    if account is None:
-        raise NotLoggedIn("not logged in: run `fieldsync login URL --username NAME`")
-    token = credentials.load_token(account.server_url, account.username, account.device_name)
-    if not token:
-        raise NotLoggedIn("no token for this folder in the keyring: run `fieldsync login` again")
-    return SyncEngine(Transport.for_account(account, token), progress)
+    return session.engine_from_keyring(progress)
 
 
 def _attention_code() -> int:
-    open_conflicts = Conflict.objects.filter(resolved_at__isnull=True).exists()
-    rejected = PendingChange.objects.filter(state=PendingChange.REJECTED).exists()
-    return EXIT_ATTENTION if open_conflicts or rejected else EXIT_OK
+    return EXIT_ATTENTION if queries.needs_attention() else EXIT_OK
 
 
 def login(args, folder: Path) -> int:
@@ -126,7 +118,7 @@ def checkout(args, folder: Path) -> int:
             raise EngineError(
                 f"{held}: `fieldsync checkout {_quoted(held.category.name)} --take-over`"
             ) from None
-    count = Record.objects.filter(category_key=category.key).count()
+    count = queries.record_count(category.key)
     fetched = engine.files_fetched.counts
     if args.json:
         emit_json({"category": category.name, "records": count, "warnings": warnings,
@@ -328,7 +320,7 @@ def rejected(args, folder: Path) -> int:
     return EXIT_ATTENTION if found else EXIT_OK
 
 
-def _discard_target(schema, what: str, pk: str | None) -> Record:
+def _discard_target(schema, what: str, pk: str | None):
     """ID (a queue entry's, as `rejected` and `status` list it) or MODEL PK."""
     if pk is not None:
         return edits.find_record(schema, what, pk)
@@ -340,9 +332,9 @@ def _discard_target(schema, what: str, pk: str | None) -> Record:
 
 
 def discard_change(args, folder: Path) -> int:
-    account = Account.objects.first()
-    if account is None or not account.schema:
-        raise NotLoggedIn("not logged in: run `fieldsync login URL --username NAME`")
+    account = session.require_login()
+    if not account.schema:
+        raise NotLoggedIn(session.NOT_LOGGED_IN)
     schema = Schema(account.schema)
     record = _discard_target(schema, args.what, args.pk)
     done = discard.discard_changes(schema, record.pk)
@@ -364,7 +356,7 @@ def discard_change(args, folder: Path) -> int:
     return EXIT_OK
 
 
-def _marks(record: Record) -> str:
+def _marks(record) -> str:
     if record.conflicted:
         return "⚠ conflict"
     if record.deleted:
@@ -379,18 +371,17 @@ def records(args, folder: Path) -> int:
     category = engine.find_category(args.category)
     if not category.checked_out:
         raise EngineError(f"{category.name} is not checked out here: fieldsync checkout")
-    rows = Record.objects.filter(category_key=category.key).order_by("model", "title", "id")
-    if args.model:
-        rows = rows.filter(model=engine.schema.get(args.model).label)
+    model_label = engine.schema.get(args.model).label if args.model else None
+    rows = queries.records_in(category.key, model_label)
     if args.json:
         emit_json(
             [
                 {"model": r.model, "pk": r.object_pk, "title": r.title, "state": _marks(r)}
-                for r in rows.iterator()
+                for r in rows
             ]
         )
         return EXIT_OK
-    for record in rows.iterator():
+    for record in rows:
         print(f"{record.model:<14} {record.object_pk:<38} {record.title[:60]:<60} {_marks(record)}")
     return EXIT_OK
 
@@ -522,8 +513,7 @@ def delete(args, folder: Path) -> int:
 def file(args, folder: Path) -> int:
     """The content of a file field, written where the editor says (downloaded first,
     with a progress bar in bytes, when it is not here)."""
-    account = Account.objects.first()
-    schema = Schema(account.schema if account else None)
+    schema = queries.local_schema()
     record = edits.find_record(schema, args.model, args.pk)
     field = schema.get(record.model).field(args.field)
     if not files.is_file_field(field):
@@ -548,8 +538,7 @@ def file(args, folder: Path) -> int:
 
 def config(args, folder: Path) -> int:
     """This folder's settings: download-limit (the store's download_limit)."""
-    if Account.objects.first() is None:
-        raise NotLoggedIn("not logged in: run `fieldsync login URL --username NAME`")
+    session.require_login()
     if args.value is not None:
         files.set_download_limit(files.parse_size(args.value))
     limit = files.download_limit()
@@ -564,9 +553,8 @@ def config(args, folder: Path) -> int:
 
 
 def conflicts(args, folder: Path) -> int:
-    found = list(conflict_resolution.open_conflicts())
-    account = Account.objects.first()
-    schema = Schema(account.schema if account else None)
+    found = queries.open_conflicts()
+    schema = queries.local_schema()
     if args.json:
         emit_json(
             [
@@ -577,7 +565,7 @@ def conflicts(args, folder: Path) -> int:
                     "title": c.record.title,
                     "op": c.op,
                     "deleted_on_server": c.theirs is None,
-                    "changed_on_server": _changed_on_server(schema, c),
+                    "changed_on_server": changed_on_server(schema, c),
                     "fields": c.fields,
                 }
                 for c in found
@@ -593,28 +581,13 @@ def conflicts(args, folder: Path) -> int:
     return EXIT_ATTENTION if found else EXIT_OK
 
 
-def _changed_on_server(schema: Schema, conflict: Conflict) -> list[str]:
-    """The fields the server changed since the editor's base, in the schema's order."""
-    if conflict.theirs is None:
-        return []
-    try:
-        model = schema.get(conflict.record.model)
-    except UnknownModel:  # the model left the schema: compare as JSON, in the values' order
-        names, types = list(conflict.theirs), {}
-    else:
-        names, types = [f.name for f in model.fields], model.field_types()
-        names += [name for name in conflict.theirs if name not in names]
-    changed = merge.changed_fields(conflict.base_values, conflict.theirs, types)
-    return [name for name in names if name in changed]
-
-
-def _conflict_in_words(schema: Schema, conflict: Conflict) -> str:
+def _conflict_in_words(schema: Schema, conflict) -> str:
     """'deleted on the server', 'deleted here; changed on the server: title, status', or
     the fields both sides changed."""
     if conflict.theirs is None:
         return "deleted on the server"
-    if conflict.op == PendingChange.DELETE:
-        changed = ", ".join(_changed_on_server(schema, conflict))
+    if conflict.op == "delete":
+        changed = ", ".join(changed_on_server(schema, conflict))
         if not changed:
             return "deleted here; the server has a newer version"
         return f"deleted here; changed on the server: {changed}"
@@ -624,7 +597,7 @@ def _conflict_in_words(schema: Schema, conflict: Conflict) -> str:
 def resolve(args, folder: Path) -> int:
     engine = _engine(args)
     schema = engine.schema
-    conflict = Conflict.objects.filter(pk=args.id, resolved_at__isnull=True).first()
+    conflict = queries.open_conflict(args.id)
     if conflict is None:
         raise conflict_resolution.ResolveError(f"no open conflict {args.id}")
     edited = _parsed_values(schema, conflict.record.model, args.set) if args.set else None

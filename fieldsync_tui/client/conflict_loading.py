@@ -12,16 +12,31 @@ from typing import Any
 from server_plugin.protocol import merge
 
 from ..store import files, queries
-from ..store.schema import FieldError, FieldSchema, Schema
+from ..store.schema import FieldError, FieldSchema, Schema, UnknownModel
 from ..sync import conflicts as resolution
 from .conflict_view import ConflictView, FieldInConflict, MergedField
 from .file_views import file_line, show_file
-from .widgets.record_detail import display_value
+from .labels import display_value
 
 
 def load_views(schema: Schema) -> list[ConflictView]:
     """Every open conflict, shaped for display (runs in a worker thread)."""
     return [_view_of(schema, conflict) for conflict in resolution.open_conflicts()]
+
+
+def changed_on_server(schema: Schema, conflict) -> list[str]:
+    """The fields the server changed since the editor's base, in the schema's order."""
+    if conflict.theirs is None:
+        return []
+    try:
+        model = schema.get(conflict.record.model)
+    except UnknownModel:  # the model left the schema: compare as JSON, in the values' order
+        names, types = list(conflict.theirs), {}
+    else:
+        names, types = [f.name for f in model.fields], model.field_types()
+        names += [name for name in conflict.theirs if name not in names]
+    changed = merge.changed_fields(conflict.base_values, conflict.theirs, types)
+    return [name for name in names if name in changed]
 
 
 def _view_of(schema: Schema, conflict) -> ConflictView:

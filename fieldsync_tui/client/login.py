@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..store.models import Account
-from .engine import KeepSigningKey, SyncEngine
-from .transport import Transport
+from ..sync.engine import KeepSigningKey, SyncEngine
+from ..sync.transport import Transport
 
 KeepToken = Callable[[str, str, str, str], None]  # (server_url, username, device, token)
 

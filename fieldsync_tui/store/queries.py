@@ -236,12 +236,46 @@ def open_conflicts() -> list[Conflict]:
     return list(Conflict.objects.filter(resolved_at__isnull=True).select_related("record"))
 
 
+def open_conflict(conflict_id: int) -> Conflict | None:
+    found = Conflict.objects.filter(pk=conflict_id, resolved_at__isnull=True)
+    return found.select_related("record").first()
+
+
+def needs_attention() -> bool:
+    """Open conflicts or rejected changes (the command line exits with its own code)."""
+    return (
+        Conflict.objects.filter(resolved_at__isnull=True).exists()
+        or PendingChange.objects.filter(state=PendingChange.REJECTED).exists()
+    )
+
+
+def records_in(category_key: str, model_label: str | None = None):
+    """A category's records (one model's, if given) in (model, title) order, streamed."""
+    rows = Record.objects.filter(category_key=category_key).order_by("model", "title", "id")
+    if model_label:
+        rows = rows.filter(model=model_label)
+    return rows.iterator()
+
+
 # -- what the app reads besides records: the account, names and choices ---------------
 
 
 def account() -> Account | None:
     """This folder's account (None before the first login)."""
     return Account.objects.first()
+
+
+def move_account(server_url: str) -> None:
+    """The same central site at another address (the demo's site on another port)."""
+    Account.objects.update(server_url=server_url)
+
+
+def live_counts(category_names) -> list[tuple[str, int]]:
+    """(name, records not deleted) for each of these categories that is here."""
+    return [
+        (category.name, Record.objects.filter(category_key=category.key, deleted=False).count())
+        for category in Category.objects.filter(name__in=list(category_names))
+    ]
 
 
 def names_of(schema, related_model: str, keys) -> dict[str, str]:

@@ -275,7 +275,7 @@ def test_an_invalid_value_is_marked_on_its_field_and_nothing_is_saved(driver, ce
             assert await in_store(PendingChange.objects.count) == 0
             stored = await in_store(lambda: Record.objects.get(pk=row["id"]))
             assert stored.title == row["title"] and not stored.pending
-            assert app.last_status.queued == 0
+            assert app.status.queued == 0
 
             await pilot.press("escape")  # a changed form asks: discard
             await pilot.pause(0.2)

@@ -15,7 +15,7 @@ from fieldsync_tui.app.conflict_choices import (
     undecided,
     whole_record_choices,
 )
-from fieldsync_tui.app.conflict_view import ConflictView, FieldInConflict
+from fieldsync_tui.client.conflict_view import ConflictView, FieldInConflict
 
 
 def item(name: str, base, mine, theirs, suggestion=None) -> FieldInConflict:

@@ -13,7 +13,7 @@ import json
 import subprocess
 import sys
 
-from tests.client.test_demo_restart import demo_editor, start_demo_editor
+from tests.client.test_demo_restart import first_demo
 from tests.support.central import CentralSite
 from tests.support.editor import ROOT, Editor
 
@@ -62,22 +62,7 @@ def second_demo_in_the_app(folder, url: str, keyring_home) -> dict:
 
 def test_a_second_demo_opens_the_app_with_the_checkout_queue_and_conflict(site_template, tmp_path):
     folder, keyring_home = tmp_path / "demo", tmp_path / "keyring"
-    site = CentralSite(site_template, folder / "central").start()
-    try:
-        start_demo_editor(folder, site.url, keyring_home)
-        editor = demo_editor(folder, keyring_home)
-        editor.run("checkout", "Politics")
-        first, second = editor.json("records", "Politics", "--model", "article")[:2]
-        site.shell(
-            "from server_plugin.demo.news.models import Article\n"
-            f"a = Article.objects.get(pk={second['pk']!r}); a.title = 'Chief title'; a.save()"
-        )
-        editor.run("edit", "article", second["pk"], "--set", "title=Editor title")
-        editor.run("sync", check=False)  # the chief's title meets the editor's: a conflict
-        editor.run("edit", "article", first["pk"], "--set", "title=Queued before the restart")
-        site.stop()
-    finally:
-        site.close()
+    first_demo(site_template, folder, keyring_home)
 
     again = CentralSite(site_template, folder / "central", fresh=False).start()
     try:

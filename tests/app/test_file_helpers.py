@@ -36,7 +36,7 @@ def test_the_opener_is_the_editors_choice_else_the_systems_else_a_way_out():
 
 
 def test_a_file_pillow_cannot_read_is_previewed_as_words(tmp_path):
-    from fieldsync_tui.app.file_views import picture_of
+    from fieldsync_tui.client.file_views import picture_of
 
     text = tmp_path / "notes.jpg"
     text.write_text("not an image")
@@ -44,8 +44,8 @@ def test_a_file_pillow_cannot_read_is_previewed_as_words(tmp_path):
 
 
 def test_without_textual_image_a_preview_says_what_to_install_and_draws_nothing(monkeypatch):
-    from fieldsync_tui.app.file_views import FileShown
     from fieldsync_tui.app.widgets import image_preview
+    from fieldsync_tui.client.file_views import FileShown
 
     monkeypatch.setattr(image_preview, "Picture", None)
     shown = FileShown(None, "harbour.jpg · 340 KB · here", picture=object(), note="1280 × 853 JPEG")

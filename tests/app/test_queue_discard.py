@@ -40,7 +40,7 @@ def test_a_rejected_change_shows_its_reasons_and_is_discarded_after_asking(
         async with driver.run() as pilot:
             app = pilot.app
             await online(pilot)
-            await until(pilot, lambda: app.last_status.rejected == 1, "one rejected counted")
+            await until(pilot, lambda: app.status.rejected == 1, "one rejected counted")
             await pilot.press("u")
             await screen_is(pilot, QueueScreen, "the sync queue")
             queue = app.screen.query_one("#queue")
@@ -65,7 +65,7 @@ def test_a_rejected_change_shows_its_reasons_and_is_discarded_after_asking(
             await screen_is(pilot, QueueScreen)
             await until(pilot, lambda: queue.row_count == 0, "the change gone from the queue")
             assert said(app, "set-aside/") and said(app, article["title"])
-            await until(pilot, lambda: app.last_status.rejected == 0, "nothing rejected left")
+            await until(pilot, lambda: app.status.rejected == 0, "nothing rejected left")
             await pilot.press("escape")
             await screen_is(pilot, MainScreen)
 

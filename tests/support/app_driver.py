@@ -74,6 +74,23 @@ async def until(pilot, condition: Callable[[], bool], what: str, timeout: float 
     raise AssertionError(f"waited {timeout}s for: {what}")
 
 
+async def poll(
+    condition: Callable[[], bool], what: str, timeout: float = 60.0, step: float = 0.002
+) -> None:
+    """`until` for the benchmarks: polls every `step` seconds, so a time taken when it
+    returns is within a few milliseconds of the paint, and ends the run when the
+    state never comes."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            if condition():
+                return
+        except Exception:  # not composed yet
+            pass
+        await asyncio.sleep(step)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
 def notifications(app) -> list[str]:
     return [notification.message for notification in app._notifications]
 

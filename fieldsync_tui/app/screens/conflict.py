@@ -28,12 +28,14 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from ...client.conflict_loading import as_editable_text, field_of, load_views, shown_value
+from ...client.conflict_view import ConflictView, FieldInConflict
 from ...store import files, queries
 from ...store.schema import FieldError, Schema
 from ...sync import conflicts as resolution
@@ -51,29 +53,17 @@ from ..conflict_choices import (
     undecided,
     whole_record_choices,
 )
-from ..conflict_loading import as_editable_text, field_of, load_views, shown_value
-from ..conflict_view import ConflictView, FieldInConflict
-from ..diff import ThreeWayDiff, first_mark, render_result, use_words
 from ..messages import (
     ActionFailed,
     Event,
     RecordDeleted,
     RecordSaved,
-    StatusLoaded,
     SyncFinished,
 )
-from ..widgets.conflict_result import ResultEditor
+from ..widgets.conflict_result import ResultPane
+from ..widgets.conflict_sides import ConflictSides
 from ..widgets.conflict_summary import ConflictSummary
-from ..widgets.image_preview import ImagePreview
-from ..widgets.status_bar import StatusBar, when
-
-RESULT_TITLES = {
-    MERGE: "Result — suggested merge (a machine's guess: read it before you accept)",
-    MINE: "Result — mine (your edit)",
-    THEIRS: "Result — theirs (the server's version)",
-    EDITED: "Result — edited by you ✓",
-}
-SUGGESTED_TITLE = "Result — not chosen yet · a suggested merge, for you to read: g takes it"
+from ..widgets.status_bar import StatusBar
 
 
 @dataclass
@@ -166,28 +156,17 @@ class ConflictScreen(Screen):
         self.typed_early: list[tuple[Callable, tuple]] = []  # keys pressed before the load
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
+        yield StatusBar("Conflicts", id="status")
         yield Static("Loading conflicts…", id="conflict-title")
         yield Static("", id="conflict-notice")
-        with Horizontal(id="sides"):
-            for side in ("base", "mine", "theirs"):
-                with VerticalScroll(id=f"{side}-pane", classes="side"):
-                    yield Static("", id=f"{side}-text", classes="side-text")
-                    yield Vertical(id=f"{side}-preview", classes="side-preview")
-        with Vertical(id="result-pane"):
-            with VerticalScroll(id="result-view"):
-                yield Static("", id="result-text")
-            yield ResultEditor("", id="result-editor", soft_wrap=True)
+        yield ConflictSides(id="sides")
+        yield ResultPane(id="result-pane")
         with VerticalScroll(id="fields-summary"):
             yield ConflictSummary("", id="summary-text")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#conflict-notice").display = False
-        self.query_one("#result-editor").display = False
-        self.query_one(StatusBar).account_line = "Conflicts"
-        if self.app.last_status is not None:
-            self.show_status(self.app.last_status)
         self.load()
 
     # -- loading and accepting (workers) ---------------------------------------------
@@ -246,9 +225,6 @@ class ConflictScreen(Screen):
         self.accepting = False
 
     # -- handlers -----------------------------------------------------------------------
-
-    def show_status(self, status: StatusLoaded) -> None:
-        self.query_one(StatusBar).show(status=status, online=self.app.online)
 
     @on(ConflictsLoaded)
     def conflicts_loaded(self, message: ConflictsLoaded) -> None:
@@ -320,7 +296,7 @@ class ConflictScreen(Screen):
     @property
     def result_text(self) -> str:
         """The Result pane's text, exactly as shown."""
-        return self.query_one("#result-text", Static).visual.plain
+        return self.query_one(ResultPane).text
 
     def show(self) -> None:
         view, current = self.current, self.current_field
@@ -335,8 +311,9 @@ class ConflictScreen(Screen):
             title += f" · {position}: [b]{_esc(current.name)}[/b]"
         self.query_one("#conflict-title", Static).update(Content.from_markup(title))
         self._show_notice(view)
-        self._show_sides(view, current)
-        self._show_result(view, current)
+        self.query_one(ConflictSides).show(view, current)
+        if not self.editing:
+            self.query_one(ResultPane).show(view, current, self._choice(view, current))
         self._show_summary(view)
         self.refresh_bindings()
 
@@ -354,114 +331,9 @@ class ConflictScreen(Screen):
                 f"(v{view.theirs_version}).  m deletes it anyway · t keeps the server's version"
             )
 
-    def _show_sides(self, view: ConflictView, current: FieldInConflict | None) -> None:
-        panes = {side: self.query_one(f"#{side}-pane") for side in ("base", "mine", "theirs")}
-        panes["base"].border_title = f"Base — v{view.base_version}, when you checked out"
-        edited = f", {when(view.edited_at)}" if view.edited_at else ""
-        panes["mine"].border_title = (
-            "Mine — you deleted it" if view.deleted_here else f"Mine — your edit{edited}"
-        )
-        panes["theirs"].border_title = (
-            f"Theirs — deleted on the server (v{view.theirs_version})"
-            if view.deleted_on_server
-            else f"Theirs — v{view.theirs_version}, on the server"
-        )
-        texts = {side: self.query_one(f"#{side}-text", Static) for side in panes}
-        if current is None:
-            self._show_previews(None)
-            for text in texts.values():
-                text.update(Content.styled("(no field values differ)", "italic $text-muted"))
-            return
-        self._show_previews(current)
-        if current.is_file:  # a file is shown, not diffed: it is taken whole
-            for side, text in texts.items():
-                line = current.shown[side]
-                gone = "∅ deleted by you" if side == "mine" else "∅ deleted on the server"
-                text.update(Content.styled(gone, "bold $text-error") if line is None
-                            else Content(line))  # fmt: skip
-            return
-        shown = current.shown
-        diff = ThreeWayDiff(shown["base"] or "", shown["mine"], shown["theirs"])
-        contents = {"base": _or_empty(diff.base_content(), shown["base"])}
-        for side, gone in (("mine", "∅ deleted by you"), ("theirs", "∅ deleted on the server")):
-            contents[side] = (
-                Content.styled(gone, "bold $text-error")
-                if shown[side] is None
-                else _or_empty(diff.side_content(side), shown[side])
-            )
-        for side, content in contents.items():
-            texts[side].update(content)
-            self._scroll_to_change(panes[side], texts[side], content)
-
-    def _show_previews(self, current: FieldInConflict | None) -> None:
-        """Each side's image under its file line (only for a file field in conflict)."""
-        for side in ("base", "mine", "theirs"):
-            box = self.query_one(f"#{side}-preview", Vertical)
-            box.remove_children()
-            shown = (current.files or {}).get(side) if current is not None else None
-            if shown is not None and shown.note and current.shown[side] is not None:
-                box.mount(ImagePreview(current.label, shown))
-
-    def _show_result(self, view: ConflictView, current: FieldInConflict | None) -> None:
-        pane = self.query_one("#result-pane")
-        text = self.query_one("#result-text", Static)
-        choice = self._choice(view, current)
-        if self.editing:
-            return
-        if choice is None:
-            pane.border_title = "Result — not chosen yet"
-            pane.set_class(True, "-undecided")
-            suggested = not view.whole_record and current and current.suggestion is not None
-            keys = (
-                "m keep yours · t accept the deletion"
-                if view.deleted_on_server
-                else "m delete it anyway · t keep the server's version"
-                if view.deleted_here
-                else "m take mine · t take theirs · e edit"
-                + (" · g take the suggestion below" if suggested else "")
-            )
-            prompt = Content.styled(f"Choose: {keys}", "italic $text-muted")
-            if not suggested:
-                text.update(prompt)
-                return
-            pane.border_title = SUGGESTED_TITLE
-            base, shown = current.shown["base"] or "", current.shown["suggestion"]
-            content = render_result(base, shown, words=use_words(base, shown))
-            text.update(Content.assemble(prompt, "\n\n", content))
-            return
-        pane.set_class(False, "-undecided")
-        if view.whole_record:
-            pane.border_title = _whole_record_title(view, choice.take)
-        else:
-            pane.border_title = RESULT_TITLES[choice.take]
-        if choice.shown is None:
-            text.update(Content.styled("∅ the record is deleted", "bold $text-error"))
-            return
-        if current is not None and current.is_file:
-            text.update(Content(choice.shown))
-            return
-        base = (current.shown["base"] or "") if current else ""
-        words = use_words(base, choice.shown)
-        content = render_result(base, choice.shown, words=words)
-        text.update(content if choice.shown else Content.styled("(empty)", "italic $text-muted"))
-        self._scroll_to_change(self.query_one("#result-view"), text, content)
-
     def _show_summary(self, view: ConflictView) -> None:
         summary = self.query_one("#summary-text", ConflictSummary)
         summary.show(view, self.choices.get(view.id, {}), self.field_index)
-
-    def _scroll_to_change(self, pane, text: Static, content: Content) -> None:
-        offset = first_mark(content)
-
-        def scroll() -> None:
-            width = text.content_region.width
-            if offset is None or width <= 0:
-                pane.scroll_home(animate=False)
-                return
-            row = _rows_before(content, offset, width)
-            pane.scroll_to(y=max(row - 1, 0), animate=False)
-
-        self.call_after_refresh(scroll)
 
     # -- choices ------------------------------------------------------------------------
 
@@ -533,24 +405,18 @@ class ConflictScreen(Screen):
             )
             return
         start = edit_start(current, self.choices[view.id].get(current.name))
-        editor = self.query_one("#result-editor", ResultEditor)
         schema_field = field_of(self.schema.get(view.model), current.name)
-        editor.load_text(as_editable_text(schema_field, start))
-        editor.move_cursor((0, 0))
         self.editing = True
-        self.query_one("#result-view").display = False
-        editor.display = True
-        pane = self.query_one("#result-pane")
-        pane.border_title = f"Result — editing {current.label}: ctrl+s keep · esc discard"
-        pane.set_class(True, "-editing")
-        editor.focus()
+        self.query_one(ResultPane).start_editing(
+            current.label, as_editable_text(schema_field, start)
+        )
         self.refresh_bindings()
 
     def action_keep_edit(self) -> None:
         view, current = self.current, self.current_field
         if not self.editing or view is None or current is None:
             return
-        text = self.query_one("#result-editor", ResultEditor).text
+        text = self.query_one(ResultPane).typed
         schema_field = field_of(self.schema.get(view.model), current.name)
         try:
             value = schema_field.parse(text) if schema_field else text
@@ -567,10 +433,7 @@ class ConflictScreen(Screen):
 
     def _stop_editing(self) -> None:
         self.editing = False
-        self.query_one("#result-editor").display = False
-        self.query_one("#result-view").display = True
-        self.query_one("#result-pane").set_class(False, "-editing")
-        self.query_one("#result-view").focus()
+        self.query_one(ResultPane).stop_editing()
         self.show()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -645,31 +508,5 @@ class ConflictScreen(Screen):
         self.resolve(view, take, edited)
 
 
-def _whole_record_title(view: ConflictView, take: str) -> str:
-    if view.deleted_on_server:
-        return (
-            "Result — accept the deletion ✓"
-            if take == THEIRS
-            else "Result — keep yours ✓ (created again on the server)"
-        )
-    return (
-        "Result — delete it anyway ✓ (the server's changes go too)"
-        if take == MINE
-        else "Result — keep the server's version ✓"
-    )
-
-
-def _or_empty(content: Content, text: str | None) -> Content:
-    return content if text else Content.styled("(empty)", "italic $text-muted")
-
-
 def _esc(text: str) -> str:
     return escape(text)
-
-
-def _rows_before(content: Content, offset: int, width: int) -> int:
-    """How many screen rows of `content` wrapped at `width` come before `offset`."""
-    before = content.plain[:offset]
-    lines = before.split("\n")
-    rows = sum(max(len(Content(line).wrap(width)), 1) for line in lines[:-1])
-    return rows + (max(len(Content(lines[-1]).wrap(width)), 1) - 1 if lines[-1] else 0)

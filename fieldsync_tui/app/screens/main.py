@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
+from textual.widgets import Footer, Input, Label, OptionList
 
+from ...client import session
+from ...client.file_views import show_file
 from ...store import files, queries
 from ...store.schema import Schema
 from ..app import in_store_thread
-from ..file_views import show_file
 from ..messages import (
     CategoriesLoaded,
     ChangeDiscarded,
@@ -22,18 +23,16 @@ from ..messages import (
     RecordLoaded,
     RecordSaved,
     RecordsPageLoaded,
-    StatusLoaded,
     SyncCancelled,
     SyncFailed,
     SyncFinished,
-    SyncProgressed,
-    SyncStarted,
     WorkEnded,
 )
 from ..widgets.categories_list import CategoriesList
 from ..widgets.record_detail import RecordDetail
 from ..widgets.records_table import RecordsTable
 from ..widgets.status_bar import StatusBar, when
+from ..widgets.sync_progress import SyncProgress
 
 
 class MainScreen(Screen):
@@ -78,20 +77,15 @@ class MainScreen(Screen):
                 yield Input(placeholder="Find by title as you type, esc to clear", id="find")
                 yield RecordsTable(id="records")
                 yield Label("", id="range")
-                yield ProgressBar(id="progress", show_eta=False)
-                yield Label("", id="progress-label")
+                yield SyncProgress()
             yield RecordDetail(id="detail")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#find").display = False
-        self.query_one("#progress").display = False
-        self.query_one("#progress-label").display = False
         self.query_one(RecordsTable).border_title = "Records"
         self.load_schema()
         self.app.load_categories(refresh=True)
-        if self.app.last_status is not None:
-            self.show_status(self.app.last_status)
 
     # -- loading (workers) --------------------------------------------------------
 
@@ -99,14 +93,12 @@ class MainScreen(Screen):
     @in_store_thread
     def load_schema(self) -> None:
         schema = queries.local_schema()
-        line = self.app.account_line()
+        line = session.account_line()
         self.app.call_from_thread(self._schema_loaded, schema, line)
 
     def _schema_loaded(self, schema: Schema, line: str) -> None:
         self.schema = schema
-        bar = self.query_one(StatusBar)
-        bar.account_line = line
-        bar.show()
+        self.app.account_line = line
         table = self.query_one(RecordsTable)
         table.status_fields = {
             label: next((f.name for f in model.fields if f.kind == "choice"), "")
@@ -171,9 +163,6 @@ class MainScreen(Screen):
         self.post_message(RecordLoaded(record))
 
     # -- handlers -------------------------------------------------------------------
-
-    def show_status(self, status: StatusLoaded) -> None:
-        self.query_one(StatusBar).show(status=status, online=self.app.online)
 
     @on(CategoriesLoaded)
     def categories_loaded(self, message: CategoriesLoaded) -> None:
@@ -248,28 +237,11 @@ class MainScreen(Screen):
         self.reload_records(cursor=cursor)
         self.app.refresh_status()
 
-    @on(SyncStarted)
-    def sync_started(self) -> None:
-        self.query_one(StatusBar).show(syncing="syncing…")
-
-    @on(SyncProgressed)
-    def sync_progressed(self, message: SyncProgressed) -> None:
-        bar = self.query_one("#progress", ProgressBar)
-        label = self.query_one("#progress-label", Label)
-        bar.display = label.display = True
-        bar.update(total=message.total, progress=message.done)
-        verb = "Pulling" if message.phase == "pull" else "Pushing"
-        total = f"{message.total:,}" if message.total is not None else "?"
-        label.update(f"{verb} {message.label}: {message.done:,} / {total} records")
-
     @on(SyncFinished)
     @on(SyncFailed)
     @on(SyncCancelled)
     @on(WorkEnded)
     def sync_ended(self, message) -> None:
-        self.query_one(StatusBar).show(syncing="")
-        self.query_one("#progress").display = False
-        self.query_one("#progress-label").display = False
         self.reload_records()
 
     # -- actions --------------------------------------------------------------------
@@ -385,7 +357,7 @@ class MainScreen(Screen):
     def action_conflicts(self) -> None:
         from .conflict import ConflictScreen
 
-        if self.app.last_status is not None and not self.app.last_status.conflicts:
+        if self.app.status is not None and not self.app.status.conflicts:
             self.notify("No conflicts.")
             return
         self.app.push_screen(ConflictScreen(self.schema))

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Static
+from textual.widgets import DataTable, Footer, Label, Static
 
 from ...store import queries
 from ...store.set_aside import folder as set_aside_folder
@@ -20,12 +20,11 @@ from ..messages import (
     ActionFailed,
     ChangeDiscarded,
     QueueLoaded,
-    StatusLoaded,
     SyncFailed,
     SyncFinished,
-    SyncProgressed,
 )
 from ..widgets.status_bar import StatusBar
+from ..widgets.sync_progress import SyncProgress
 
 _OP_WORDS = {"create": "new record", "update": "edit", "delete": "deletion"}
 
@@ -76,8 +75,7 @@ class QueueScreen(Screen):
         yield Label("Sync queue", id="queue-title")
         yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield Static("", id="queue-detail")
-        yield ProgressBar(id="progress", show_eta=False)
-        yield Label("", id="progress-label")
+        yield SyncProgress()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -85,13 +83,6 @@ class QueueScreen(Screen):
         for title, width in (("Op", 7), ("Model", 10), ("Record", 36), ("Age", 7), ("Tries", 5),
                              ("State", 9), ("Last error", 40)):  # fmt: skip
             table.add_column(title, width=width)
-        self.query_one("#progress").display = False
-        self.query_one("#progress-label").display = False
-        below = [s for s in self.app.screen_stack if s is not self and s.query(StatusBar)]
-        if below:  # the account line the main screen already read from the store
-            self.query_one(StatusBar).account_line = below[-1].query_one(StatusBar).account_line
-        if self.app.last_status is not None:
-            self.show_status(self.app.last_status)
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue")
@@ -192,23 +183,7 @@ class QueueScreen(Screen):
         self.load()
         self.app.refresh_status()
 
-    def show_status(self, status: StatusLoaded) -> None:
-        self.query_one(StatusBar).show(status=status, online=self.app.online)
-
-    @on(SyncProgressed)
-    def progressed(self, message: SyncProgressed) -> None:
-        bar = self.query_one("#progress", ProgressBar)
-        bar.display = self.query_one("#progress-label").display = True
-        bar.update(total=message.total, progress=message.done)
-        verb = "Pulling" if message.phase == "pull" else "Pushing"
-        total = f"{message.total:,}" if message.total is not None else "?"
-        self.query_one("#progress-label", Label).update(
-            f"{verb} {message.label}: {message.done:,} / {total}"
-        )
-
     @on(SyncFinished)
     @on(SyncFailed)
     def ended(self, message) -> None:
-        self.query_one("#progress").display = False
-        self.query_one("#progress-label").display = False
         self.load()

@@ -6,8 +6,8 @@ from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 
+from ...client.conflict_view import ConflictView
 from ..conflict_choices import EDITED, MERGE, MINE, THEIRS, Choice
-from ..conflict_view import ConflictView
 
 CHOICE_WORDS = {
     MERGE: "suggestion (read it)",

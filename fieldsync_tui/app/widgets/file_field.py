@@ -16,9 +16,9 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
+from ...client.file_views import file_line
 from ...store.files import FileInfo
 from ...store.schema import FieldSchema
-from ..file_views import file_line
 
 
 class FileField(Static, can_focus=True):

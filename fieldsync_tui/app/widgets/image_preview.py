@@ -22,7 +22,7 @@ from textual.containers import Vertical
 from textual.markup import escape
 from textual.widgets import Label
 
-from ..file_views import FileShown
+from ...client.file_views import FileShown
 
 MODE = os.environ.get("FIELDSYNC_IMAGES", "auto").strip().lower()  # auto, cells or off
 Picture = None

@@ -12,15 +12,10 @@ from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 
+from ...client.file_views import FileShown
+from ...client.labels import display_value
 from ...store.schema import Schema
-from ..file_views import FileShown
 from .image_preview import ImagePreview
-
-
-def display_value(schema: Schema, model: str, name: str, value) -> str:
-    if value is None or value == "" or value == []:
-        return "—"
-    return schema.get(model).field(name).show(value)
 
 
 class RecordDetail(VerticalScroll):

@@ -13,8 +13,6 @@ from textual.content import Content
 from textual.markup import escape
 from textual.widgets import Static
 
-from ..messages import StatusLoaded
-
 
 def when(moment: datetime | None) -> str:
     if moment is None:
@@ -63,30 +61,45 @@ def abbreviate(parts: list[Part], width: int) -> list[str]:
 
 
 class StatusBar(Static):
+    """Watches the app's `online`, `status`, `sync_running` and `account_line`.
+
+    `account_line` given here replaces the app's (the conflict screen says
+    "Conflicts" where the others name the account).
+    """
+
     DEFAULT_CSS = """
     StatusBar { height: 1; width: 1fr; background: $panel; padding: 0 1; }
     """
 
-    def __init__(self, account_line: str = "fieldsync", **kwargs):
-        super().__init__(**kwargs)
-        self.account_line = account_line
-        self.status: StatusLoaded | None = None
-        self.online: bool | None = None
-        self.syncing = ""
+    WATCHED = ("online", "status", "sync_running", "account_line")
 
-    def show(
-        self,
-        status: StatusLoaded | None = None,
-        online: bool | None = None,
-        syncing: str | None = None,
-    ) -> None:
-        if status is not None:
-            self.status = status
-        if online is not None:
-            self.online = online
-        if syncing is not None:
-            self.syncing = syncing
+    def __init__(self, account_line: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.own_account_line = account_line
+
+    def on_mount(self) -> None:
+        for name in self.WATCHED:
+            self.watch(self.app, name, self.redraw, init=False)
+        self.redraw()
+
+    def redraw(self) -> None:
         self.update(self.status_content())
+
+    @property
+    def account_line(self) -> str:
+        return self.own_account_line or self.app.account_line
+
+    @property
+    def online(self) -> bool | None:
+        return self.app.online
+
+    @property
+    def status(self):
+        return self.app.status
+
+    @property
+    def syncing(self) -> str:
+        return "syncing…" if self.app.sync_running else ""
 
     @property
     def state_word(self) -> str:
@@ -95,7 +108,7 @@ class StatusBar(Static):
         return "ONLINE" if self.online else "OFFLINE"
 
     def on_resize(self) -> None:
-        self.update(self.status_content())
+        self.redraw()
 
     def status_parts(self) -> list[Part]:
         """The pieces of the line, each with its shorter forms for narrow terminals."""
