@@ -418,6 +418,7 @@ def _figures(
         "requests": dict(requests_by_class),
         "5xx": requests_by_class.get("5xx", 0),
         "5xx_lines": site.failures()[:10],
+        "4xx": dict(site.refusals().most_common(10)),
         "deadlocks": site.deadlocks() - deadlocks_before,
         "kills": sum(e.kills for e in editors),
         "client_peak_rss_mb": round(max(client.values(), default=0) / 1024, 1),
@@ -453,6 +454,8 @@ def _print(args, figures: dict, verdict: oracle.Verdict, site: Site) -> None:
     print(f"requests by status: {f['requests']}; 5xx: {f['5xx']}")
     for line in f["5xx_lines"]:
         print(f"   {line}")
+    for request, count in f["4xx"].items():
+        print(f"   {count} x {request}")
     print(f"deadlocks detected by PostgreSQL (each a push batch retried): {f['deadlocks']}")
     print(f"editors killed mid-sync: {f['kills']}")
     print(

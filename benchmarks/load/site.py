@@ -184,6 +184,15 @@ class Site:
     def failures(self) -> list[str]:
         return [line for status, line in self._statuses() if status.startswith("5")]
 
+    def refusals(self) -> Counter:
+        """4xx answers by status and request (method and path without the query)."""
+        found: Counter = Counter()
+        for status, line in self._statuses():
+            if status.startswith("4"):
+                request = line.split('"')[1].split("?")[0].rsplit(" ", 1)[0]
+                found[f"{status} {request}"] += 1
+        return found
+
     def cleanup(self, keep: bool) -> None:
         self.stop()
         if not keep:
