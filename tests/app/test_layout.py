@@ -149,3 +149,46 @@ def test_record_form_80x24(snap_compare, sample_app):
 
 def test_conflict_screen_80x24(snap_compare, sample_app):
     assert snap_compare(sample_app, terminal_size=NARROW, run_before=conflict_ready)
+
+
+def test_help_80x24(snap_compare, sample_app):
+    async def help_open(pilot):
+        from fieldsync_tui.app.screens.help import HelpScreen
+
+        await main_screen_ready(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "help")
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=NARROW, run_before=help_open)
+
+
+def test_sync_queue_80x24(snap_compare, sample_app):
+    assert snap_compare(sample_app, terminal_size=NARROW, run_before=queue_ready)
+
+
+def test_queue_columns_fit_the_width_and_leave_the_error_to_the_detail_when_narrow():
+    from fieldsync_tui.app.screens.queue import queue_columns
+
+    for width in (76, 96, 116, 196):
+        columns = queue_columns(width)
+        assert sum(w + 2 for _, w in columns) <= width, (width, columns)
+        assert [t for t, _ in columns][:6] == ["Op", "Model", "Record", "Age", "Tries", "State"]
+    assert "Last error" not in dict(queue_columns(76))
+    assert dict(queue_columns(116))["Last error"] >= 20
+    assert dict(queue_columns(196))["Last error"] > dict(queue_columns(116))["Last error"]
+
+
+@in_loop
+async def test_the_queue_at_80_columns_shows_every_column_it_has(sample_app):
+    from textual.widgets import DataTable
+
+    async with sample_app.run_test(size=NARROW) as pilot:
+        await queue_ready(pilot)
+        table = pilot.app.screen.query_one(DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width, "scrolls sideways"
+        assert [str(c.label) for c in table.columns.values()][-1] == "State"
+        await pilot.press("down")  # the create that failed once: its error below the table
+        await settle(pilot)
+        detail = str(pilot.app.screen.query_one("#queue-detail").render())
+        assert "River crossing" in detail and "timed out" in detail, detail

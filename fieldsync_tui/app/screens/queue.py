@@ -40,6 +40,28 @@ def age(moment: datetime) -> str:
     return f"{int(seconds // 86400)} d"
 
 
+FIXED_COLUMNS = {"Op": 7, "Model": 10, "Age": 7, "Tries": 5, "State": 9}
+RECORD_WIDTH, ERROR_MIN = 36, 20
+PADDING = 2  # a DataTable cell's padding, one each side
+
+
+def queue_columns(width: int) -> list[tuple[str, int]]:
+    """The columns for a table `width` cells wide, each with its width.
+
+    The record's title takes what the fixed columns leave, up to 36; the last
+    error gets the rest when at least 20 are left, else it shows only in the
+    detail under the table (for the highlighted change).
+    """
+    fixed = sum(w + PADDING for w in FIXED_COLUMNS.values())
+    left = width - fixed - (RECORD_WIDTH + PADDING)
+    record = RECORD_WIDTH if left >= ERROR_MIN + PADDING else max(width - fixed - PADDING, 12)
+    columns = [("Op", 7), ("Model", 10), ("Record", record), ("Age", 7), ("Tries", 5),
+               ("State", 9)]  # fmt: skip
+    if left >= ERROR_MIN + PADDING:
+        columns.append(("Last error", left - PADDING))
+    return columns
+
+
 def row_key(entry: dict) -> str:
     return f"{entry['kind']}-{entry['id']}"
 
@@ -69,6 +91,7 @@ class QueueScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.entries: dict[str, dict] = {}
+        self.columns: list[tuple[str, int]] = []  # as the table's width allows (queue_columns)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -79,11 +102,22 @@ class QueueScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for title, width in (("Op", 7), ("Model", 10), ("Record", 36), ("Age", 7), ("Tries", 5),
-                             ("State", 9), ("Last error", 40)):  # fmt: skip
-            table.add_column(title, width=width)
         self.load()
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Columns for the table's width now; the rows again when they changed."""
+        table = self.query_one(DataTable)
+        columns = queue_columns(table.scrollable_content_region.width or self.size.width - 4)
+        if columns == self.columns:
+            return
+        self.columns = columns
+        table.clear(columns=True)
+        for title, width in columns:
+            table.add_column(title, width=width)
+        self._fill(table)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue")
     @in_store_thread
@@ -92,14 +126,25 @@ class QueueScreen(Screen):
 
     @on(QueueLoaded)
     def queue_loaded(self, message: QueueLoaded) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
         self.entries = {row_key(entry): entry for entry in message.entries}
+        if not self.columns:
+            self._fit_columns()  # fills too
+        else:
+            self._fill(self.query_one(DataTable))
+        waiting = len(message.entries)
+        self.query_one("#queue-title", Label).update(
+            f"Sync queue · {waiting} waiting" if waiting else "Sync queue · nothing waiting"
+        )
+        self.show_detail(self.selected())
+
+    def _fill(self, table: DataTable) -> None:
+        table.clear()
+        shown = len(self.columns)
         for key, entry in self.entries.items():
             title = entry["title"] or entry["pk"]
             if entry["op"] == "create" and str(entry["pk"]).startswith("tmp:"):
                 title = f"(new) {title}"
-            table.add_row(
+            cells = (
                 entry["op"],
                 entry["model"].split(".")[-1],
                 title,
@@ -107,13 +152,8 @@ class QueueScreen(Screen):
                 str(entry["attempts"]),
                 entry["state"],
                 "; ".join(entry["reasons"]),
-                key=key,
             )
-        waiting = len(message.entries)
-        self.query_one("#queue-title", Label).update(
-            f"Sync queue · {waiting} waiting" if waiting else "Sync queue · nothing waiting"
-        )
-        self.show_detail(self.selected())
+            table.add_row(*cells[:shown], key=key)
 
     def selected(self) -> dict | None:
         table = self.query_one(DataTable)
