@@ -74,6 +74,7 @@ class Run:
     seconds: float
     peak_kb: int
     returncode: int
+    cpu_seconds: float  # user + system time of the process (and its children)
     stdout: str
     stderr: str
 
@@ -119,6 +120,7 @@ def measured(command: list[str], env: dict, stdin: str | None = None, cwd=ROOT) 
             peak_kb = int(lines[-1]) if lines and lines[-1].isdigit() else peak_kb
         return Run(
             seconds=seconds,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
             peak_kb=peak_kb,
             returncode=process.returncode,
             stdout=out.read().decode(errors="replace"),
@@ -288,6 +290,9 @@ class Figure:
     seconds: float  # wall clock of the whole process (median when repeated)
     peak_mb: float  # client's peak RSS
     runs: list[float] = field(default_factory=list)
+    # The client process's CPU time (median): much less moved by other work on the
+    # machine than wall time; the server's time is not in it.
+    cpu_seconds: float | None = None
     net_seconds: float | None = None  # seconds minus the store-open start-up
     morango_seconds: float | None = None
     morango_source: str | None = None  # "this run" or "reference"
@@ -313,6 +318,7 @@ def figure_from(operation, label, size, records, runs: list[Run]) -> Figure:
         size=size,
         records=records,
         seconds=statistics.median(times),
+        cpu_seconds=statistics.median(r.cpu_seconds for r in runs),
         peak_mb=max(r.peak_kb for r in runs) / 1024,
         runs=[round(t, 4) for t in times],
     )
@@ -521,7 +527,8 @@ def print_table(block: dict) -> None:
     print(f"\n== {title} (seeded {seeds}; server peak RSS {block['server_peak_mb']} MB; "
           f"load average {load}) ==")  # fmt: skip
     header = (
-        f"{'operation':<46} {'wall s':>8} {'net s':>8} {'records/s':>10} {'peak MB':>8}"
+        f"{'operation':<46} {'wall s':>8} {'net s':>8} {'CPU s':>6} {'records/s':>10}"
+        f" {'peak MB':>8}"
         f" {'Morango s':>10} {'x (wall)':>9} {'x (net)':>8} {'/floor wall':>11}"
         f" {'/floor net':>10}"
     )
@@ -535,6 +542,7 @@ def print_table(block: dict) -> None:
         mark = "*" if f.morango_source == "reference" else ""
         print(
             f"{f.label:<46} {f.seconds:>8.3f} {_num(f.net_seconds, '>8.3f', ' ' * 8)}"
+            f" {_num(f.cpu_seconds, '>6.2f', ' ' * 6)}"
             f" {_num(f.per_second, '>10,.0f', ' ' * 10)}"
             f" {_num(f.peak_mb or None, '>8.1f', ' ' * 8)}"
             f" {_num(f.morango_seconds, '>9.2f', ' ' * 9)}{mark or ' '}"
@@ -561,8 +569,9 @@ def print_notes(any_reference: bool) -> None:
     print(
         "\nwall s: the whole `fieldsync` process, median of --repeat runs (fresh folders for "
         "checkouts).\nnet s: wall minus the store-open start-up (Python + Django + store check), "
-        "i.e. the sync work.\nrecords/s: records moved / wall s. peak MB: the client process's "
-        "peak RSS.\nx: Morango's seconds / ours (Morango's figure excludes its own interpreter and "
+        "i.e. the sync work.\nCPU s: the client process's user + system time (median), "
+        "steadier than wall on a busy machine.\nrecords/s: records moved / wall s. "
+        "peak MB: the client process's peak RSS.\nx: Morango's seconds / ours (Morango's figure excludes its own interpreter and "
         "Django start-up).\n/floor: ours / the floor measured in this run (floor.py); lower is "
         "better. "
         "floor wall: the whole\nprocess against `python -c django.setup()` (+ the payload's "
