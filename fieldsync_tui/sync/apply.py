@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from server_plugin.protocol import merge, wire
 
-from ..store.bulk import update_rows
+from ..store.bulk import insert_rows, preparer, update_rows
 from ..store.models import Category, Conflict, PendingChange, Record
 from ..store.references import rewrite_references
 from ..store.schema import ModelSchema, Schema
@@ -48,34 +48,55 @@ def apply_feed_page(
     by_model: dict[str, list[dict]] = {}
     for change in page["changes"]:
         by_model.setdefault(change["model"], []).append(change)
+    prepare_json, now = preparer(Record, "values"), None
     for label, changes in by_model.items():
         if label not in schema.models:
             continue  # a model this user may not see, or one added since the schema was read
         model = schema.models[label]
+        key = None if model.reference else (category.key if category else None)
         existing = {}
         for chunk in _chunks([str(c["pk"]) for c in changes]):
             for record in Record.objects.filter(model=label, object_pk__in=chunk):
                 existing[record.object_pk] = record
-        new, changed = [], []
+        new: dict[str, tuple] = {}  # pk -> the row to insert, prepared for the database
+        changed = []
         for change in changes:
             pk = str(change["pk"])
+            if pk in new:  # named again in this page: written first, then held like any other
+                insert_rows(Record, _NEW_FIELDS, list(new.values()))
+                new.clear()
+                existing[pk] = Record.objects.get(model=label, object_pk=pk)
             record = existing.get(pk)
-            outcome = _apply_change(model, category, record, change, counts, again)
-            if outcome is None:
+            if record is None and not change.get("deleted"):
+                now = now or preparer(Record, "updated_at")(timezone.now())
+                new[pk] = _new_row(model, key, pk, change, now, prepare_json)
+                counts["new"] += 1
                 continue
-            if record is None:
-                new.append(outcome)
-                existing[pk] = outcome
-            else:
+            outcome = _apply_change(model, category, record, change, counts, again)
+            if outcome is not None:
                 changed.append(outcome)
-        Record.objects.bulk_create(new, batch_size=500)
+        insert_rows(Record, _NEW_FIELDS, list(new.values()))
         update_rows(Record, changed, _PULLED_FIELDS)
     return counts
+
+
+# A record new to this store, as one row: its values are encoded once, for both
+# `values` and `base_values` (on a pull they are the same), as save() would.
+_NEW_FIELDS = ["model", "object_pk", "category_key", "values", "base_version", "base_values",
+               "title", "deleted", "pending", "conflicted", "updated_at"]  # fmt: skip
+
+
+def _new_row(model: ModelSchema, key, pk: str, change: dict, now, prepare_json) -> tuple:
+    theirs = change["fields"]
+    values = prepare_json(theirs)
+    return (model.label, pk, key, values, change["version"], values, model.title_of(theirs),
+            False, False, False, now)  # fmt: skip
 
 
 def _apply_change(
     model: ModelSchema, category, record: Record | None, change: dict, counts, again=False
 ):
+    """A change to a record this store holds (or a deletion of one it may not hold)."""
     key = None if model.reference else (category.key if category else None)
     version = change["version"]
     if change.get("deleted"):
@@ -97,17 +118,6 @@ def _apply_change(
         return None
 
     theirs = change["fields"]
-    if record is None:
-        counts["new"] += 1
-        return Record(
-            model=model.label,
-            object_pk=str(change["pk"]),
-            category_key=key,
-            values=theirs,
-            base_version=version,
-            base_values=theirs,
-            title=model.title_of(theirs),
-        )
     if record.base_version is not None and version <= record.base_version:
         untouched = not (record.pending or record.conflicted)
         if not (again and version == record.base_version and untouched):
