@@ -60,9 +60,15 @@ class Api:
     def page(self, key: str | None, since: int, limit: int = 1000) -> dict:
         path = "reference/changes" if key is None else f"categories/{key}/changes"
         for attempt in range(5):
-            answer = self.session.get(
-                self.base + path, params={"since": since, "limit": limit}, timeout=120
-            )
+            try:
+                answer = self.session.get(
+                    self.base + path, params={"since": since, "limit": limit}, timeout=120
+                )
+            except requests.ConnectionError:  # a kept-alive connection a worker closed as it
+                if attempt == 4:
+                    raise
+                time.sleep(0.5)  # was replaced (gunicorn max_requests): ask again, as clients do
+                continue
             if answer.status_code < 500:
                 break
             time.sleep(1 + attempt)
@@ -211,7 +217,9 @@ def check(
     editors: dict[str, Path],
     journals: dict[str, Path],
     watcher: FeedWatcher,
+    strict: bool = False,
 ) -> Verdict:
+    """`strict`: markers overwritten by an admin form save fail the oracle too."""
     verdict = Verdict()
     keys = [s["key"] for s in sections]
     server = {key: api.records(key) for key in keys}
@@ -309,7 +317,7 @@ def check(
         ]
         if overwritten:
             verdict.counts["markers overwritten by an admin form save"] += 1
-            verdict.note(
+            (verdict.fail if strict else verdict.note)(
                 "admin form overwrote",
                 f"{mark} on article {pk} (arrived {arrived:.3f}, "
                 f"chief's form read {overwritten[0]['t_get']:.3f}, saved "

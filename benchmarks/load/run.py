@@ -183,6 +183,12 @@ def parse_args(argv):
     parser.add_argument("--keep", action="store_true", help="keep the folder and the database")
     parser.add_argument("--json", type=Path, help="write the figures and the verdict here")
     parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="markers a chief's admin form save overwrote (a sync landed between its GET and "
+        "its POST) fail the oracle too; by default they are listed as a finding",
+    )
+    parser.add_argument(
         "--sabotage",
         action="store_true",
         help="prove the oracle fails: before it looks, drop one kept marker from its article "
@@ -342,7 +348,13 @@ def _run(args, folder: Path, site: Site) -> int:
     if args.sabotage:
         _sabotage(site)
     verdict = oracle.check(
-        api, site.database, site.sections, {e.name: e.data for e in editors}, journals, watcher
+        api,
+        site.database,
+        site.sections,
+        {e.name: e.data for e in editors},
+        journals,
+        watcher,
+        strict=args.strict,
     )
     for editor in editors:
         for crash in editor.crashes:
@@ -466,7 +478,7 @@ def _print(args, figures: dict, verdict: oracle.Verdict, site: Site) -> None:
     print(f"load average at the end: {f['load_average_end']}")
     print("oracle counts: " + ", ".join(f"{k} {v}" for k, v in sorted(f["oracle"].items())))
     for check, lines in verdict.notes.items():
-        print(f"note, {check}: {len(lines)}")
+        print(f"FINDING, {check} (not counted as lost; --strict fails on it): {len(lines)}")
         for line in lines[:10]:
             print(f"   {line}")
     if verdict.passed:
