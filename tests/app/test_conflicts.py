@@ -372,3 +372,41 @@ def test_a_conflict_made_by_a_second_client_is_resolved_in_the_app(
         assert other.records(key)[("news.article", pk)]["values"]["body"] == seen["result"]
     finally:
         site.close()
+
+
+def test_a_one_line_field_edited_in_the_result_stays_one_line(driver, central, logged_in):
+    """A new user's trial: `enter` in the Result editor of a title put a line break into
+    a one-line field, and it was pushed. In a one-line field `enter` keeps the edit (as
+    in the record form, where a title is one Input), and a pasted line break is refused."""
+    pk, values = first_article(central)
+    check_out_and_edit(central, logged_in, pk, {"title": "Mine title"})
+    set_centrally(central, pk, title="Theirs title")
+    seen: dict = {}
+
+    async def scenario():
+        async with driver.run() as pilot:
+            await sync_until_conflicted(pilot)
+            screen = await open_conflict_screen(pilot)
+            await pilot.press("e")
+            await pilot.press("end", *" edited")
+            await pilot.press("enter")  # keeps the edit: no line break typed
+            await pilot.pause()
+            seen["after_enter"] = (screen.editing, screen.result_text)
+            await pilot.press("e")
+            screen.query_one("#result-editor").insert("\nsecond line")  # a paste
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            seen["after_paste"] = (screen.editing, notifications(pilot.app)[-1])
+            await pilot.press("escape")
+            await pilot.pause()
+            await accept_and_sync(pilot)
+
+    asyncio.run(scenario())
+
+    editing, result = seen["after_enter"]
+    assert not editing and "\n" not in result and result.endswith(" edited"), seen
+    editing, said = seen["after_paste"]
+    assert editing, "the edit with a line break was kept"
+    assert "one line" in said, said
+    assert "\n" not in server_values(central, pk)["title"]
+    assert server_values(central, pk)["title"].endswith(" edited")

@@ -408,7 +408,7 @@ class ConflictScreen(Screen):
         schema_field = field_of(self.schema.get(view.model), current.name)
         self.editing = True
         self.query_one(ResultPane).start_editing(
-            current.label, as_editable_text(schema_field, start)
+            current.label, as_editable_text(schema_field, start), one_line(schema_field)
         )
         self.refresh_bindings()
 
@@ -418,6 +418,10 @@ class ConflictScreen(Screen):
             return
         text = self.query_one(ResultPane).typed
         schema_field = field_of(self.schema.get(view.model), current.name)
+        if one_line(schema_field) and "\n" in text:
+            self.notify(f"{current.label} holds one line: remove the line break, or esc.",
+                        title="Not kept", severity="error")  # fmt: skip
+            return
         try:
             value = schema_field.parse(text) if schema_field else text
         except FieldError as error:
@@ -506,6 +510,11 @@ class ConflictScreen(Screen):
         take, edited = combine(view, choices)
         self.accepting = True
         self.resolve(view, take, edited)
+
+
+def one_line(schema_field) -> bool:
+    """Fields the record form edits in a one-line input: all but text and JSON."""
+    return schema_field is not None and schema_field.kind not in ("text", "json")
 
 
 def _esc(text: str) -> str:

@@ -29,12 +29,25 @@ SUGGESTED_TITLE = "Result — not chosen yet · a suggested merge, for you to re
 
 
 class ResultEditor(TextArea):
-    """`ctrl+s` keeps the typed result, `esc` drops it (the screen's actions)."""
+    """`ctrl+s` keeps the typed result, `esc` drops it (the screen's actions).
+
+    For a one-line field (a title, a date, a number) `enter` keeps it too, as it
+    would in the record form's one-line input: it never types a line break.
+    """
 
     BINDINGS = [
         Binding("ctrl+s", "screen.keep_edit", "Keep edit", id="keep_edit"),
         Binding("escape", "screen.discard_edit", "Discard edit", id="discard_edit"),
     ]
+    one_line = False
+
+    async def _on_key(self, event) -> None:
+        if self.one_line and event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            await self.run_action("screen.keep_edit")
+            return
+        await super()._on_key(event)
 
 
 class ResultPane(Vertical):
@@ -98,13 +111,15 @@ class ResultPane(Vertical):
         content = render_result(base, shown, words=use_words(base, shown))
         text.update(Content.assemble(prompt, "\n\n", content))
 
-    def start_editing(self, label: str, start: str) -> None:
+    def start_editing(self, label: str, start: str, one_line: bool) -> None:
         editor = self.query_one("#result-editor", ResultEditor)
+        editor.one_line = one_line
         editor.load_text(start)
         editor.move_cursor((0, 0))
         self.query_one("#result-view").display = False
         editor.display = True
-        self.border_title = f"Result — editing {label}: ctrl+s keep · esc discard"
+        keep = "enter or ctrl+s keep" if one_line else "ctrl+s keep"
+        self.border_title = f"Result — editing {label}: {keep} · esc discard"
         self.set_class(True, "-editing")
         editor.focus()
 
