@@ -192,3 +192,34 @@ async def test_the_queue_at_80_columns_shows_every_column_it_has(sample_app):
         await settle(pilot)
         detail = str(pilot.app.screen.query_one("#queue-detail").render())
         assert "River crossing" in detail and "timed out" in detail, detail
+
+
+@in_loop
+async def test_at_80_columns_the_keys_move_in_the_records_from_the_start(sample_app):
+    """A new user's trial: at 80x24 nothing had the focus (the hidden categories pane
+    had it), so j and the arrows did nothing and enter opened the first record."""
+    from fieldsync_tui.app.screens.main import MainScreen
+    from fieldsync_tui.app.widgets.categories_list import CategoriesList
+    from fieldsync_tui.app.widgets.records_table import RecordsTable
+
+    async with sample_app.run_test(size=NARROW) as pilot:
+        app = pilot.app
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, MainScreen)
+                and app.screen.query_one(RecordsTable).row_count == 9
+            ),
+            "the records",
+        )
+        await settle(pilot)
+        table = app.screen.query_one(RecordsTable)
+        assert app.focused is table, app.focused
+        await pilot.press("j", "down")
+        assert table.cursor_row == 2
+        await pilot.press("b")  # the categories pane shows, and takes the keys
+        await settle(pilot)
+        assert isinstance(app.focused, CategoriesList)
+        await pilot.press("b")  # hidden again: the records have them back
+        await settle(pilot)
+        assert app.focused is table

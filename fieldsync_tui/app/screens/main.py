@@ -66,8 +66,22 @@ class MainScreen(Screen):
         self._find_timer = None
 
     def action_toggle_categories(self) -> None:
-        """Show or hide the categories pane (hidden by default when narrow)."""
+        """Show or hide the categories pane (hidden by default when narrow); shown, it
+        takes the keys, hidden, the records have them."""
         self.toggle_class("-categories-toggled")
+        self.call_after_refresh(self._focus_shown_pane, move_to_categories=True)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._focus_shown_pane)
+
+    def _focus_shown_pane(self, move_to_categories: bool = False) -> None:
+        """Never leave the keys with a hidden pane (or nobody) at a narrow width."""
+        categories, records = self.query_one(CategoriesList), self.query_one(RecordsTable)
+        if categories.display:
+            if move_to_categories:
+                categories.focus()
+        elif self.focused is None or self.focused is categories or not self.focused.display:
+            records.focus()
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
