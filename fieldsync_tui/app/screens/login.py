@@ -13,7 +13,7 @@ import socket
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Static
 
@@ -55,6 +55,8 @@ def login_failure_text(error: Exception) -> str:
 class LoginScreen(Screen):
     CSS_PATH = "login.tcss"
     BINDINGS = [Binding("ctrl+l", "log_in", "Log in", id="log_in")]
+    # Below 30 rows the screen gets -short: login.tcss drops the form's blank rows.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
     def __init__(self, notice: str = "", url: str = "", username: str = "", device: str = ""):
         """`notice` says why a login is asked for again (it expired: the work is kept);
@@ -64,23 +66,28 @@ class LoginScreen(Screen):
         self.known = {"url": url, "username": username, "device": device}
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="login"):
+        # Labels beside their fields, so the whole form fits 80x24 above the footer;
+        # a notice or the plain-http warning makes it taller: then it scrolls, and
+        # show_error brings the error into view.
+        with VerticalScroll(id="login", can_focus=False):
             yield Static("[b]fieldsync[/b] · log in to your central site", id="login-title")
             if self.notice:
                 yield Static(self.notice, id="login-notice", markup=False)
-            yield Label("Server")
-            yield Input(self.known["url"], placeholder=SERVER_EXAMPLE, id="url")
-            yield Label("Username")
-            yield Input(self.known["username"], placeholder="e.g. editor1", id="username")
-            yield Label("Password")
-            yield Input(password=True, id="password")
-            yield Label("This device")
-            yield Input(self.known["device"] or socket.gethostname()[:60], id="device")
+            url, username = self.known["url"], self.known["username"]
+            device = self.known["device"] or socket.gethostname()[:60]
+            yield self._row("Server", Input(url, placeholder=SERVER_EXAMPLE, id="url"))
+            yield self._row("Username", Input(username, placeholder="e.g. editor1", id="username"))
+            yield self._row("Password", Input(password=True, id="password"))
+            yield self._row("This device", Input(device, id="device"))
             yield Checkbox(PLAIN_HTTP, id="insecure-http")
             yield Static(PLAIN_HTTP_WARNING, id="insecure-warning")
             yield Label("", id="login-error")
             yield Button("Log in", id="submit", variant="primary")
         yield Footer()
+
+    @staticmethod
+    def _row(label: str, field: Input) -> Horizontal:
+        return Horizontal(Label(label, classes="login-label"), field, classes="login-row")
 
     def on_mount(self) -> None:
         first = "#password" if self.known["url"] and self.known["username"] else "#url"
@@ -129,6 +136,8 @@ class LoginScreen(Screen):
         label = self.query_one("#login-error", Label)
         label.update(text)
         label.set_class(error, "error")
+        # After the next layout: the label's new height is known only then.
+        self.call_after_refresh(label.scroll_visible, animate=False)
 
     @on(LoginFailed)
     def login_failed(self, message: LoginFailed) -> None:
