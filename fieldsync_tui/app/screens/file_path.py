@@ -1,7 +1,9 @@
 """Choose a path on this computer: a file to attach, or where to save a copy.
 
 Type it (completion as in a shell: → takes the suggestion) or pick it in the
-folder tree below; enter chooses, esc cancels. The screen only answers with
+folder tree below; enter chooses, esc cancels. The box opens on a folder: a name
+typed after it is found there, and a "/" or "~" typed after its last "/" starts
+a new path instead (widgets/path_input.py). The screen only answers with
 the path: what is done with it (and every check) is the caller's, in a worker.
 """
 
@@ -34,11 +36,11 @@ class FilePathScreen(ModalScreen[Path | None]):
     DEFAULT_CSS = """
     FilePathScreen { align: center middle; }
     FilePathScreen > Vertical {
-        width: 90; height: 80%; padding: 0 1;
+        width: 90; max-width: 100%; height: 80%; padding: 0 1;
         border: thick $primary; background: $surface;
     }
     FilePathScreen #path-title { margin: 1 0 0 0; text-style: bold; }
-    FilePathScreen #path-hint { color: $text-muted; }
+    FilePathScreen #path-hint { color: $text-muted; width: 1fr; }
     FilePathScreen DirectoryTree { height: 1fr; border: round $primary-muted; }
     FilePathScreen DirectoryTree:focus { border: round $primary; }
     """
@@ -60,7 +62,7 @@ class FilePathScreen(ModalScreen[Path | None]):
             yield Label(self.title_text, id="path-title")
             yield PathInput(typed, id="path", placeholder="a path: ~/Pictures/harbour.jpg")
             yield Label(
-                "enter chooses · → takes the completion · tab: pick in the folders · esc cancels",
+                "enter chooses · → completes · / or ~ starts anew · tab: the folders · esc cancels",
                 id="path-hint",
             )
             yield VisibleFolderTree(folder if folder.is_dir() else Path.home(), id="folders")

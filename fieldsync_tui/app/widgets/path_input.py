@@ -3,6 +3,11 @@
 The completion is Textual's suggestion (shown dimmed after the cursor; → or
 end takes it): the first entry of the folder typed so far whose name starts
 with the last part, a folder with its "/" so the next part completes next.
+
+A "/" or "~" typed (or pasted) at the end, where a new part of the path would
+start, begins a new path and drops what was before it, as in a file dialog's
+location bar or Emacs's minibuffer: the box may open on a folder, and typing an
+absolute path over it just works (never "folder//home/me/photo.jpg").
 """
 
 from __future__ import annotations
@@ -15,6 +20,14 @@ from textual.suggester import Suggester
 from textual.widgets import Input
 
 SHOWN_ENTRIES = 2000  # a huge folder is not listed whole for one suggestion
+SEPARATORS = tuple(sep for sep in (os.sep, os.altsep) if sep)
+NEW_PATH_STARTS = (*SEPARATORS, "~")
+
+
+def begins_new_path(before: str, text: str) -> bool:
+    """Whether `text`, typed after `before`, starts a path of its own: it begins with
+    "/" or "~" and `before` ends with a separator (where a new part would start)."""
+    return bool(before) and before.endswith(SEPARATORS) and text.startswith(NEW_PATH_STARTS)
 
 
 def complete_path(text: str) -> str | None:
@@ -66,3 +79,10 @@ class PathInput(Input):
 
     def __init__(self, value: str = "", **kwargs) -> None:
         super().__init__(value, suggester=PathSuggester(), **kwargs)
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        """Typing and pasting come through here: an absolute or home path typed at the
+        end, after a separator, replaces what was typed before it."""
+        if end >= len(self.value) and begins_new_path(self.value[:start], text):
+            start = 0
+        super().replace(text, start, end)
