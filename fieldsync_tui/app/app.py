@@ -54,7 +54,7 @@ from .messages import (
     SyncProgressed,
     WorkEnded,
 )
-from .state import Progress, StoreStatus
+from .state import Progress, StoreStatus, auto_sync_notice
 from .widgets import image_preview  # noqa: F401  (asks the terminal what it draws: before Textual)
 
 in_store_thread = database.closing_connection  # every worker that reads or writes the store
@@ -212,8 +212,8 @@ class FieldsyncApp(App):
         if queries.account() is None:
             return
         online = self.engine().check_connectivity()
+        self._post_status()  # first: the counts decide whether coming online syncs
         self.post_message(ConnectivityChanged(online))
-        self._post_status()
 
     def _post_status(self) -> None:
         engine = self.engine()
@@ -251,6 +251,7 @@ class FieldsyncApp(App):
                     report.lost_edits,
                     withdrawn=report.withdrawn,
                     conflicts=_conflicts_made(report),
+                    rejected=report.pushed.get("rejected", 0),
                 )
             )
         except Cancelled as cancelled:
@@ -332,10 +333,11 @@ class FieldsyncApp(App):
 
     @on(ConnectivityChanged)
     def connectivity_changed(self, message: ConnectivityChanged) -> None:
-        came_back = self.online is False and message.online
+        queued = self.status.queued if self.status else 0
+        notice = auto_sync_notice(self.online, message.online, queued)
         self.online = message.online
-        if came_back and self.auto_sync:
-            self.notify("Back online: syncing.")
+        if notice and self.auto_sync:
+            self.notify(notice)
             self.run_sync()
 
     @on(StatusLoaded)
@@ -370,6 +372,10 @@ class FieldsyncApp(App):
             more = f" and {len(message.conflicts) - 5:,} more" if len(message.conflicts) > 5 else ""
             self.notify(f"{message.summary}. In conflict: {names}{more} — press x to resolve.",
                         title="Synced with conflicts", severity="warning", timeout=20)  # fmt: skip
+        elif message.rejected:  # not a success either: they will not go by themselves
+            self.notify(f"{message.summary}. The server refused {message.rejected:,} change(s): "
+                        "press u to see why, then edit or discard them.",
+                        title="Synced with refusals", severity="warning", timeout=20)  # fmt: skip
         else:
             self.notify(message.summary, title="Synced")
         for problem in message.problems:
@@ -487,6 +493,8 @@ def _summary(report: SyncReport) -> str:
     pulled = sum(n for k, n in report.pulled.items() if k != "conflicts")
     conflicts = report.pushed.get("conflict", 0) + report.pulled.get("conflicts", 0)
     text = f"{pushed} pushed, {pulled} pulled"
+    rejected = report.pushed.get("rejected", 0)
+    text += f", {rejected} refused" if rejected else ""
     return text + (f", {conflicts} conflict(s)" if conflicts else "")
 
 

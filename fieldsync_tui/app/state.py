@@ -34,3 +34,16 @@ class Progress:
         verb = "Pulling" if self.phase == "pull" else "Pushing"
         total = f"{self.total:,}" if self.total is not None else "?"
         return f"{verb} {self.label}: {self.done:,} / {total} records"
+
+
+def auto_sync_notice(was_online: bool | None, online: bool, queued: int) -> str:
+    """Why a sync starts by itself now, in words; "" when none should.
+
+    Coming back online syncs; so does the server's first answer after the app
+    starts when changes wait (queued while offline before the last quit).
+    """
+    if not online or was_online:
+        return ""
+    if was_online is False:
+        return "Back online: syncing."
+    return f"{queued:,} queued change(s) waiting from before: syncing." if queued else ""

@@ -386,6 +386,31 @@ def test_going_offline_shows_and_coming_back_syncs_the_queue(driver, central, po
 # -- the sync queue --------------------------------------------------------------------
 
 
+def test_changes_queued_before_the_app_started_go_out_once_the_server_answers(
+    driver, central, politics
+):
+    """A new user's trial: quit offline with changes queued, start the app again online:
+    it said ONLINE · 3 queued and pushed nothing (only a change from OFFLINE synced)."""
+    from fieldsync_tui.store import edits
+    from fieldsync_tui.store.models import Account, Record
+    from fieldsync_tui.store.schema import Schema
+
+    schema = Schema(Account.objects.get().schema)
+    record = Record.objects.filter(model="news.article", category_key=politics).first()
+    edits.update_record(schema, record.model, record.object_pk, {"title": "Queued earlier"})
+
+    async def scenario():
+        async with driver.run() as pilot:
+            app = pilot.app
+            await online(pilot)
+            await until(pilot, lambda: said(app, "1 pushed"), "the queue pushed by itself")
+            await queued(pilot, 0)
+            await settle(pilot)
+
+    asyncio.run(scenario())
+    assert server_title(central, politics, "Queued earlier")
+
+
 def test_the_queue_lists_each_change_with_its_age_tries_and_last_error(driver, central, politics):
     async def scenario():
         async with driver.run() as pilot:

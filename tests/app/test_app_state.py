@@ -93,3 +93,13 @@ def test_a_sync_started_under_the_queue_shows_in_the_queues_status_line(
                 assert "0 queued" in _line(app.screen), _line(app.screen)
 
         asyncio.run(scenario())
+
+
+def test_when_coming_online_starts_a_sync():
+    from fieldsync_tui.app.state import auto_sync_notice
+
+    assert auto_sync_notice(False, True, 0) == "Back online: syncing."
+    assert "3 queued" in auto_sync_notice(None, True, 3)  # the first answer, work waiting
+    assert auto_sync_notice(None, True, 0) == ""  # the first answer, nothing waiting
+    assert auto_sync_notice(True, True, 3) == ""  # still online: the timer, not a change
+    assert auto_sync_notice(None, False, 3) == auto_sync_notice(True, False, 3) == ""
