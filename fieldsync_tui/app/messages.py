@@ -55,6 +55,7 @@ class SyncFinished(Event):
     lost_edits: list[str] = field(default_factory=list)  # edits a policy decided against
     withdrawn: list[str] = field(default_factory=list)  # categories removed, edits set aside
     conflicts: list[str] = field(default_factory=list)  # records in conflict after it, named
+    rejected: int = 0  # changes the server refused in this sync
 
 
 @dataclass

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from .models import Account, Category, Conflict, PendingChange, Record
 
 PAGE = 200
 _ROW_FIELDS = (
     "id", "model", "object_pk", "title", "pending", "conflicted", "deleted", "updated_at", "values",
+    "rejected",
 )  # fmt: skip
+
+
+def _with_rejected(rows):
+    """Rows marked `rejected` when the server refused a change of theirs (the editor's
+    to fix or discard: it will not go by itself)."""
+    refused = PendingChange.objects.filter(record=OuterRef("pk"), state=PendingChange.REJECTED)
+    return rows.annotate(rejected=Exists(refused))
 
 
 def categories() -> list[dict]:
@@ -73,7 +81,7 @@ def page_after(
     if after is not None:
         title, row_id = after
         rows = rows.filter(Q(title__gt=title) | Q(title=title, id__gt=row_id))
-    return list(rows.order_by("title", "id").values(*_ROW_FIELDS)[:limit])
+    return list(_with_rejected(rows).order_by("title", "id").values(*_ROW_FIELDS)[:limit])
 
 
 def page_before(
@@ -85,7 +93,7 @@ def page_before(
     if before is not None:
         title, row_id = before
         rows = rows.filter(Q(title__lt=title) | Q(title=title, id__lt=row_id))
-    found = list(rows.order_by("-title", "-id").values(*_ROW_FIELDS)[:limit])
+    found = list(_with_rejected(rows).order_by("-title", "-id").values(*_ROW_FIELDS)[:limit])
     return found[::-1]
 
 
@@ -99,7 +107,8 @@ def position_of(category_key: str, title: str, row_id: int, find: str = "") -> i
 
 
 def record(row_id: int) -> dict | None:
-    found = Record.objects.filter(pk=row_id).values(*_ROW_FIELDS, "category_key", "base_version")
+    rows = _with_rejected(Record.objects.filter(pk=row_id))
+    found = rows.values(*_ROW_FIELDS, "category_key", "base_version")
     return found.first()
 
 

@@ -9,8 +9,9 @@ import json
 from tests.support.app_driver import in_store, online, said, screen_is, until
 
 
-def refused_tag_edit(central, engine) -> dict:
-    """An article of Politics given a tag the chief then deletes: the push is rejected."""
+def refused_tag_edit(central, engine, push: bool = True) -> dict:
+    """An article of Politics given a tag the chief then deletes: the push is rejected
+    (made here, or left to the app when `push` is False)."""
     from fieldsync_tui.store import edits
     from fieldsync_tui.store.models import Record
 
@@ -23,7 +24,8 @@ def refused_tag_edit(central, engine) -> dict:
     central.shell(
         "from server_plugin.demo.news.models import Tag; Tag.objects.filter(name='gone').delete()"
     )
-    assert engine.push()["rejected"] == 1
+    if push:
+        assert engine.push()["rejected"] == 1
     return {"pk": article.object_pk, "title": article.title, "base": article.base_values}
 
 
@@ -83,3 +85,31 @@ def test_a_rejected_change_shows_its_reasons_and_is_discarded_after_asking(
     (entry,) = kept
     assert entry["pk"] == article["pk"] and entry["values"]["tags"] != article["base"]["tags"]
     assert json.dumps(entry)
+
+
+def test_a_sync_with_a_refused_change_warns_and_the_record_says_rejected(
+    driver, central, politics, editor1
+):
+    """A new user's trial: a refused change was toasted "Synced · 2 pushed" and its
+    record still read "● queued" in the table."""
+    from fieldsync_tui.app.widgets.records_table import RecordsTable, mark
+    from tests.support.app_driver import notifications, settle
+
+    article = refused_tag_edit(central, editor1, push=False)
+
+    async def scenario():
+        async with driver.run() as pilot:
+            app = pilot.app
+            await online(pilot)
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.status.rejected == 1, "one rejected counted")
+            await settle(pilot)
+            table = app.screen.query_one(RecordsTable)
+            await until(pilot, lambda: table.rows_shown, "the records")
+            (row,) = [r for r in table.rows_shown if r["object_pk"] == article["pk"]]
+            return mark(row), [n for n in app._notifications if "refused" in n.message]
+
+    row_mark, warnings = asyncio.run(scenario())
+    assert row_mark == "⊘ rejected", row_mark
+    assert warnings and warnings[0].severity == "warning", notifications
+    assert "press u" in warnings[0].message

@@ -22,6 +22,8 @@ def mark(row: dict, compact: bool = False) -> str:
     """The row's state in words ("⚠ conflict"), or as a sign alone where room is short."""
     if row["conflicted"]:
         return "⚠" if compact else "⚠ conflict"
+    if row.get("rejected"):
+        return "⊘" if compact else "⊘ rejected"
     if row["deleted"]:
         return "✗" if compact else "✗ deleted"
     if row["pending"]:
