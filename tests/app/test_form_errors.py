@@ -63,3 +63,16 @@ def test_keys_typed_while_the_form_opens_go_to_its_first_text_field_and_replace_
         assert form.focused is form.query_one("#field-title"), form.focused
 
     run_app(short_store, scenario)
+
+
+def test_a_yes_no_field_is_not_marked_as_required(short_store):  # noqa: F811
+    """A new user's trial: "On loan *" read as a field to fill in, but a switch always
+    holds yes or no; fields that can be left empty and switches carry no star."""
+
+    async def scenario(pilot, app):
+        await form_ready(pilot)
+        labels = [str(label.content) for label in app.screen.query(".field-label")]
+        assert "Featured" in labels, labels
+        assert "Title *" in labels, labels
+
+    run_app(short_store, scenario)

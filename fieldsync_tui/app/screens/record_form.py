@@ -152,9 +152,8 @@ class RecordFormScreen(Screen):
         for field in model.fields:
             if not field.editable:
                 continue
-            widgets.append(
-                Label(field.label + ("" if field.blank else " *"), classes="field-label")
-            )
+            required = not field.blank and not (field.kind == "boolean" and not field.null)
+            widgets.append(Label(field.label + (" *" if required else ""), classes="field-label"))
             widgets.append(self._widget_for(field, values.get(field.name)))
             widgets.append(Label("", id=f"error-{field.name}", classes="field-error"))
         if model.policy == "major-minor":
