@@ -83,8 +83,11 @@ def checkout_floor(pages_dir: Path, store_file: Path, category_key: str, repeat:
     return statistics.median(runs), runs, records, sum(len(b) for b in pages)
 
 
-def startup_floor_command() -> tuple[list[str], dict]:
+def startup_floor_command(pycache: Path | None = None) -> tuple[list[str], dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FIELDSYNC_", "DJANGO_"))}
+    if pycache is not None:  # as the client runs (sync_speed.client_env)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
     env["DJANGO_SETTINGS_MODULE"] = "floor_settings"
     env["PYTHONPATH"] = str(HERE)
     return [sys.executable, "-c", "import django; django.setup()"], env
