@@ -587,31 +587,40 @@ class SyncEngine:
         return counts
 
     def _pull_pages(self, category, label: str, schema, cursor: int, key) -> Counter:
+        """Pull pages from `cursor` to the end of the feed, each committed with its
+        cursor. The next page is asked for while this one is applied (its cursor is
+        known once this one arrives), so the server's work and the store's overlap;
+        a page is still applied only after the one before it has committed."""
         counts: Counter = Counter()
         done, total = 0, None
-        first = True
-        while True:
-            page = self.transport.changes(key, cursor, PULL_PAGE, count=first)
-            if first:
-                total = page.get("remaining")
-                first = False
-            with transaction.atomic():
-                counts.update(apply_feed_page(schema, category, page))
-                cursor = page["cursor"]
-                if category is not None:
-                    Category.objects.filter(key=key).update(
-                        cursor=cursor, last_pulled_at=timezone.now()
-                    )
-                else:
-                    Account.objects.update(reference_cursor=cursor)
-            self._crash.reached("pull-page" if category else "pull-reference-page")
+        upcoming = _Fetch(self.transport.changes, key, cursor, PULL_PAGE, count=True)
+        while upcoming is not None:
+            page = upcoming.result()
+            self.transport.stop_if_cancelled()  # a page that came after a cancel is left
+            total = page.get("remaining") if total is None else total
+            upcoming = None
+            if page["more"]:
+                upcoming = _Fetch(self.transport.changes, key, page["cursor"], PULL_PAGE)
+            cursor = self._apply_page(category, schema, page, key, counts)
             done += len(page["changes"])
             self.progress(Progress("pull", label, done, total))
-            if not page["more"]:
-                break
         if category is not None:
             category.cursor = cursor
         return counts
+
+    def _apply_page(self, category, schema, page: dict, key, counts: Counter) -> int:
+        """Apply one page and move the feed's cursor past it, in one transaction."""
+        with transaction.atomic():
+            counts.update(apply_feed_page(schema, category, page))
+            cursor = page["cursor"]
+            if category is not None:
+                Category.objects.filter(key=key).update(
+                    cursor=cursor, last_pulled_at=timezone.now()
+                )
+            else:
+                Account.objects.update(reference_cursor=cursor)
+        self._crash.reached("pull-page" if category else "pull-reference-page")
+        return cursor
 
     def push(self, report: SyncReport | None = None) -> Counter:
         """Send the queue in rounds: one change per record per round, batches per category.
@@ -630,9 +639,7 @@ class SyncEngine:
                 group = list(group)
                 for start in range(0, len(group), PUSH_BATCH):
                     batch = group[start : start + PUSH_BATCH]
-                    sent = self._push_batch(
-                        schema, batch, statuses, blocked, key, report, waiting
-                    )
+                    sent = self._push_batch(schema, batch, statuses, blocked, key, report, waiting)
                     done += sent
                     self.progress(Progress("push", "queued changes", done, max(total, done)))
         return statuses
@@ -842,6 +849,33 @@ def next_round(
         if entry.record.category_key not in blocked and entry.record_id not in waiting:
             first.setdefault(entry.record_id, entry)
     return sorted(first.values(), key=lambda e: (e.record.category_key or "", e.id))
+
+
+class _Fetch:
+    """One request run in a thread of its own: its answer, or its exception, when
+    asked for. A daemon thread: a pull that fails or is interrupted (ctrl+c) while
+    the next page is on its way leaves it behind, rather than wait for it."""
+
+    def __init__(self, call: Callable, *args, **kwargs):
+        self._done = threading.Event()
+        self._answer = self._error = None
+        thread = threading.Thread(target=self._run, args=(call, args, kwargs), daemon=True,
+                                  name="fieldsync-pull")  # fmt: skip
+        thread.start()
+
+    def _run(self, call, args, kwargs) -> None:
+        try:
+            self._answer = call(*args, **kwargs)
+        except BaseException as error:  # handed to the caller by result()
+            self._error = error
+        finally:
+            self._done.set()
+
+    def result(self):
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._answer
 
 
 @contextmanager
