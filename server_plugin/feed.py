@@ -1,19 +1,25 @@
 """Reading a category's change feed: what changed since a client's cursor.
 
 One query for the page of side-table entries, then one query per model for
-the live records (many-to-many values prefetched), serialized with Django's
-serializers. The cost grows with the number of changes since the cursor,
-never with the size of the category.
+the live records (plain rows where that says the same as instances) and one
+per many-to-many field, each value written by its row of the field table.
+The cost grows with the number of changes since the cursor, never with the
+size of the category.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init
 
 from .access import has_model_permission
 from .models import TrackedRow
@@ -38,17 +44,69 @@ def stored_records(
     The feed and the answers to a push read rows through here, so an editor
     who pushed holds exactly what the others pull. `with_category` joins the
     foreign keys of the category path, so finding each row's category costs
-    no further query.
+    no further query; without it, a model whose instances hold just what their
+    rows hold (`_plain_attnames`) is read as plain rows, without building its
+    instances (the feed's serializing cost is mostly theirs).
     """
     queryset = synced.model._default_manager.filter(pk__in=list(pks))
-    hops = (synced.category_path or "").split("__")[:-1]
-    if with_category and hops:
-        queryset = queryset.select_related("__".join(hops))
-    instances = list(queryset)
+    names = None
+    if not with_category and not post_init.has_listeners(synced.model):  # connected any time
+        names = _plain_attnames(synced)
+    if names is not None:
+        instances = _plain_rows(queryset, names)
+    else:
+        hops = (synced.category_path or "").split("__")[:-1]
+        if with_category and hops:
+            queryset = queryset.select_related("__".join(hops))
+        instances = list(queryset)
     return {
         str(item["pk"]): StoredRecord(instance, item["pk"], item["fields"])
         for instance, item in zip(instances, synced.serialize(instances), strict=True)
     }
+
+
+class _PlainRow:
+    """A row's values by attribute name, as a model instance would hold them (the same
+    database converters apply): enough for SyncedModel.serialize to write it."""
+
+
+def _plain_rows(queryset, names: list[str]) -> list[_PlainRow]:
+    rows = []
+    for values in queryset.values_list("pk", *names):
+        row = _PlainRow()
+        row.pk = values[0]
+        row.__dict__.update(zip(names, values[1:], strict=True))
+        rows.append(row)
+    return rows
+
+
+_PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
+@cache
+def _plain_attnames(synced: SyncedModel) -> list[str] | None:
+    """The attributes serializing reads, when an instance of the model holds nothing
+    but its row's values: no `__init__` or `from_db` of its own, no `post_init`
+    receiver (asked at each read), every field read as stored (Django's own descriptor and
+    ``value_from_object``), no file field (serialized from its FieldFile). Detected,
+    never configured: otherwise None, and the feed builds instances."""
+    model = synced.model
+    if model.__init__ is not models.Model.__init__ or model.from_db.__func__ is not (
+        models.Model.from_db.__func__
+    ):
+        return None
+    names = []
+    for field in synced.fields:
+        if field.many_to_many:
+            continue
+        if isinstance(field, models.FileField) or not field.concrete:
+            return None
+        if type(field).value_from_object is not models.Field.value_from_object:
+            return None
+        if type(inspect.getattr_static(model, field.attname, None)) not in _PLAIN_DESCRIPTORS:
+            return None
+        names.append(field.attname)
+    return names
 
 
 def read_feed(
