@@ -32,11 +32,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def peak_rss_kb(pid: int) -> int:
-    """The process's peak resident set (VmHWM), in kB; 0 once it is gone."""
+def rss_kb(pid: int, field: str = "VmHWM") -> int:
+    """The process's peak (VmHWM) or current (VmRSS) resident set, in kB; 0 once it is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -129,6 +129,7 @@ class RssSampler:
 
     def __init__(self):
         self.peaks: dict[str, dict[int, int]] = {"client": {}, "server": {}, "other": {}}
+        self.totals: dict[str, int] = {}  # the largest sum of the live processes' RSS
         self.pids = lambda: {}
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
@@ -136,9 +137,11 @@ class RssSampler:
     def sample(self) -> None:
         for group, pids in self.pids().items():
             for pid in pids:
-                peak = peak_rss_kb(pid)
+                peak = rss_kb(pid)
                 if peak:
                     self.peaks[group][pid] = max(peak, self.peaks[group].get(pid, 0))
+            now = sum(rss_kb(pid, "VmRSS") for pid in pids)
+            self.totals[group] = max(now, self.totals.get(group, 0))
 
     def _loop(self) -> None:
         while not self._stop.wait(1.0):
@@ -435,7 +438,8 @@ def _figures(
         "kills": sum(e.kills for e in editors),
         "client_peak_rss_mb": round(max(client.values(), default=0) / 1024, 1),
         "server_worker_peak_rss_mb": round(max(server.values(), default=0) / 1024, 1),
-        "server_total_peak_rss_mb": round(sum(server.values()) / 1024, 1),
+        "server_total_peak_rss_mb": round(sampler.totals.get("server", 0) / 1024, 1),
+        "clients_total_peak_rss_mb": round(sampler.totals.get("client", 0) / 1024, 1),
         "load_average_end": round(os.getloadavg()[0], 2),
         "oracle": dict(verdict.counts),
         "median_push_ms": round(statistics.median(times["push"]) * 1000, 1)
@@ -473,7 +477,8 @@ def _print(args, figures: dict, verdict: oracle.Verdict, site: Site) -> None:
     print(
         f"peak RSS: client {f['client_peak_rss_mb']} MB (largest editor), server "
         f"{f['server_worker_peak_rss_mb']} MB (largest server process), "
-        f"{f['server_total_peak_rss_mb']} MB (all of them)"
+        f"{f['server_total_peak_rss_mb']} MB (all its live processes at once; editors at "
+        f"once: {f['clients_total_peak_rss_mb']} MB)"
     )
     print(f"load average at the end: {f['load_average_end']}")
     print("oracle counts: " + ", ".join(f"{k} {v}" for k, v in sorted(f["oracle"].items())))
