@@ -23,7 +23,6 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
-from server_plugin.protocol import bundle_format
 from server_plugin.protocol.wire import NEEDS_FILES
 
 from ..store import files
@@ -132,6 +131,8 @@ def _site_key_of(login_answer: dict) -> str:
     if not login_answer.get("site_key"):
         return ""
     try:
+        from server_plugin.protocol import bundle_format  # cryptography: only at login
+
         return bundle_format.parse_public_key(login_answer["site_key"])
     except ValueError as error:
         raise EngineError(f"the server's site_key is not an Ed25519 public key: {error}") from None
@@ -209,6 +210,8 @@ class SyncEngine:
         the private half only to `keep_signing_key`. Without it (the demo, whose
         secrets live in memory) no key is registered: bundles then say to log in again.
         """
+        from server_plugin.protocol import bundle_format  # cryptography: only at login
+
         url = transport.base.rsplit("/fieldsync/", 1)[0]
         signing_key = bundle_format.new_signing_key() if keep_signing_key else None
         public_key = bundle_format.public_key_of(signing_key) if signing_key else None
