@@ -47,6 +47,7 @@ def test_the_queue_opened_during_a_sync_shows_the_sync_and_its_progress(
         link.inject("push", "slow", "slow")
 
         async def scenario():
+            driver.options["auto_sync"] = False  # the sync under test is the editor's
             async with driver.run() as pilot:
                 app = pilot.app
                 await pilot.press("ctrl+s")
@@ -80,6 +81,7 @@ def test_a_sync_started_under_the_queue_shows_in_the_queues_status_line(
         link.inject("push", "slow", "slow")
 
         async def scenario():
+            driver.options["auto_sync"] = False  # the sync under test is the editor's
             async with driver.run() as pilot:
                 app = pilot.app
                 await pilot.press("u")

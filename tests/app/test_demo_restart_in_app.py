@@ -31,7 +31,8 @@ async def look():
     from fieldsync_tui.app.widgets.categories_list import CategoriesList, describe
     from textual.widgets import DataTable
 
-    async with AppDriver(folder / DEMO_EDITOR, token=token).run() as pilot:
+    # auto_sync off: what the restart kept is looked at before any sync moves it
+    async with AppDriver(folder / DEMO_EDITOR, token=token, auto_sync=False).run() as pilot:
         await online(pilot)
         app = pilot.app
         bar = status_bar(app)

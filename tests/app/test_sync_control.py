@@ -28,6 +28,7 @@ def test_ctrl_g_cancels_a_running_sync_after_its_current_request(
         link.inject("push", "slow", "slow")
 
         async def scenario():
+            driver.options["auto_sync"] = False  # the sync under test is the editor's
             async with driver.run() as pilot:
                 app = pilot.app
                 await settle(pilot)
