@@ -98,7 +98,9 @@ def categories(args, folder: Path) -> int:
             state = f"held by {category['held_by']}"
         else:
             state = "free"
-        print(f"{category['name']:<24} {category['records']:>7} records  {state}")
+        count = category["records"]
+        noun = "record " if count == 1 else "records"
+        print(f"{category['name']:<24} {count:>7} {noun}  {state}")
     return EXIT_OK
 
 
@@ -382,7 +384,8 @@ def records(args, folder: Path) -> int:
         )
         return EXIT_OK
     for record in rows:
-        print(f"{record.model:<14} {record.object_pk:<38} {record.title[:60]:<60} {_marks(record)}")
+        line = f"{record.model:<14} {record.object_pk:<38} {record.title[:60]:<60} {_marks(record)}"
+        print(line.rstrip())
     return EXIT_OK
 
 
@@ -413,6 +416,11 @@ def show(args, folder: Path) -> int:
         value = record.values.get(field.name)
         info = files.describe(value) if files.is_file_field(field) else None
         shown = info.summary() if info else field.show(value)
+        if field.kind in ("fk", "m2m") and value not in (None, "", []):
+            keys = value if isinstance(value, list) else [value]
+            names = queries.names_of(engine.schema, field.related_model, keys)
+            named = ", ".join(names[str(key)] for key in keys if names.get(str(key)))
+            shown += f" ({named})" if named else ""
         print(f"{field.label:>16}: {shown}")
     return EXIT_OK
 

@@ -207,6 +207,12 @@ def test_integer_keys_and_temporary_ids_are_found_as_before(survey):
     assert edits.find_record(survey, "box", "tmp:" + LID).values["label"] == "New box"
 
 
+def test_listings_read_as_sentences(survey, local_store, capsys):
+    """A new user's trial: "1 records", and lines padded with spaces to 150 columns."""
+    code, out, _ = fieldsync(local_store, capsys, "records", "Delta survey")
+    assert code == 0 and out and all(line == line.rstrip() for line in out.splitlines())
+
+
 def test_a_key_that_names_no_record_is_refused_in_one_line(survey, local_store, capsys):
     code, out, err = fieldsync(local_store, capsys, "show", "find", "not-a-uuid")
     assert code == 1 and out == ""
@@ -229,6 +235,7 @@ def test_show_prints_each_value_as_the_editor_types_it(survey, local_store, caps
     assert lines["Weight g"] == "10.500"
     assert lines["Status"] == "Checked"
     assert lines["Found on"] == "" and "None" not in out and "['" not in out
+    assert lines["Expedition"] == "1 (Delta survey)", "the id --set takes, then its name"
 
 
 # -- edits that change nothing ---------------------------------------------------------
