@@ -47,13 +47,20 @@ class BatchRows:
         )
         known = _Known()
         content_type = ContentType.objects.get_for_model(synced.model)
-        for chunk in _chunks(pks):
-            rows = TrackedRow.objects.filter(content_type=content_type, object_pk__in=chunk)
-            for row in rows.select_related("changed_by", "changed_by_device"):
-                known.rows.setdefault(row.object_pk, []).append(row)
-        # Feed lock first, then the rows: the same order as every other writer.
-        lock_feeds({row.category_key for rows in known.rows.values() for row in rows
-                    if not row.deleted})  # fmt: skip
+        # Feed locks first, then the rows: the same order as every other writer. The
+        # side-table is read once to know which feeds, and again under their locks:
+        # a version read before them may be stale by the time this batch decides
+        # (a push of the same record in another process committed meanwhile), and
+        # deciding on it would fast-forward over that write instead of merging.
+        locked: set = set()
+        while True:
+            known.rows = _side_rows(content_type, pks, lock=bool(locked))
+            feeds = {row.category_key for rows in known.rows.values() for row in rows
+                     if not row.deleted}  # fmt: skip
+            if feeds <= locked:
+                break
+            lock_feeds(feeds - locked)
+            locked |= feeds
         for chunk in _chunks(pks):
             # A row a registered multi-table child owns is the child's record, not this one's.
             locked = own_rows(synced).select_for_update().filter(pk__in=chunk)
@@ -124,3 +131,15 @@ class BatchRows:
 def _chunks(items: list, size: int = 500):
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _side_rows(content_type, pks: list[str], lock: bool) -> dict[str, list[TrackedRow]]:
+    """The side-table entries of these records (locked once their feeds are)."""
+    found: dict[str, list[TrackedRow]] = {}
+    for chunk in _chunks(pks):
+        rows = TrackedRow.objects.filter(content_type=content_type, object_pk__in=chunk)
+        if lock:
+            rows = rows.select_for_update(of=("self",))
+        for row in rows.select_related("changed_by", "changed_by_device"):
+            found.setdefault(row.object_pk, []).append(row)
+    return found
