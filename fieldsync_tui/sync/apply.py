@@ -130,8 +130,11 @@ def _apply_change(
         _conflict(record, theirs, version, counts, merged)
         return record
     if record.pending:
-        if record.changes.exclude(payload__isnull=True).exists():
+        on_its_way = record.changes.exclude(payload__isnull=True)
+        if on_its_way.exclude(state=PendingChange.REJECTED).exists():
             # The engine pushes before it pulls; reaching here would skip a version.
+            # (A refused change keeps its payload but is answered: the server's new
+            # version merges under it like under any unsent edit.)
             raise RuntimeError(f"{record} has a change sent but unanswered; push first")
         if record.deleted:
             return None  # the queued delete goes with its old base: the server decides

@@ -341,3 +341,25 @@ def test_each_set_aside_is_its_own_file_and_is_read_back(store, newsroom):
 
     assert first != second and first.parent == second.parent == store / "set-aside"
     assert [e["reason"] for e in entries()] == ["a field the site removed"] * 2
+
+
+def test_a_record_with_a_rejected_change_takes_the_servers_next_version(store, newsroom):
+    """The load run: once the server changed a record whose change it had refused, every
+    sync of the folder failed ("has a change sent but unanswered; push first"), as the
+    refused change's kept payload was taken for one on its way: the folder was stuck.
+    The server's version is merged in like under any unsent edit, the refusal stays."""
+    from fieldsync_tui.store.models import Category, PendingChange
+    from fieldsync_tui.sync.apply import apply_feed_page
+
+    budget = record("Budget vote delayed")
+    budget.changes.update(state=PendingChange.REJECTED, payload={"op": "update"})
+    theirs = {**budget.base_values, "title": "Budget vote delayed again"}
+    page = {"changes": [{"model": ARTICLE, "pk": budget.object_pk,
+                         "version": budget.base_version + 1, "fields": theirs}]}  # fmt: skip
+
+    counts = apply_feed_page(newsroom, Category.objects.get(key=POLITICS), page)
+
+    after = record("Budget vote delayed again")
+    assert counts["updated"] == 1 and after.base_version == budget.base_version + 1
+    assert after.values["status"] == budget.values["status"], "the editor's value kept"
+    assert after.changes.get().state == PendingChange.REJECTED
