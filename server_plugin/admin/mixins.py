@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from ..models import RecordFlag, RecordVersion
 from .permissions import ActionPermissionsMixin, action_parts, permission_name
+from .stale_edits import VERSION_FIELD, guarded, version_of
 
 # Flagging a record adds or changes its RecordFlag; following the model's policy
 # again deletes it. `direct` lifts a record's review: only who may edit flags may.
@@ -32,8 +33,19 @@ class SyncHistoryMixin(ActionPermissionsMixin):
             "fieldsync_flag": RecordFlag.objects.filter(
                 content_type=content_type, object_pk=str(object_id)
             ).first(),
+            # The version the form was opened at; a refused save keeps it, so saving
+            # the same stale values again is refused too (stale_edits.py).
+            "fieldsync_version": request.POST.get(VERSION_FIELD)
+            if request.method == "POST"
+            else version_of(self.model, object_id),
         }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None or request.method != "POST":
+            return form
+        return guarded(form, self.model, request.POST.get(VERSION_FIELD))
 
     def get_actions(self, request, action_location=None):
         # Django 6.1 asks once per place actions are shown (the change list or

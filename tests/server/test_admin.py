@@ -116,3 +116,48 @@ def test_values_typed_in_the_admin_reach_the_feed_equal_by_value(museum, museum_
     assert pulled_bowl["attributes"] == {"glaze": "blue", "marks": [1, 2.5, None]}
     assert pulled_bowl["on_display"] is True and pulled_bowl["scanner_ip"] == "2001:db8::2"
     assert pulled_bowl["materials"] == ["ceramic", "pigment"], "the rest of the form kept"
+
+
+def _sent_version(response) -> str:
+    """The hidden version the change form's HTML carries back on save."""
+    import re
+
+    found = re.search(rb'name="_fieldsync_version" value="(\d+)"', response.content)
+    assert found, "the change form carries no version"
+    return found.group(1).decode()
+
+
+def test_a_change_synced_while_the_form_is_open_is_not_overwritten_by_its_save(
+    editor1, newsroom
+):
+    """The load run: an editor's edit synced between the chief's GET of the change form
+    and the POST was replaced by the form's old values, with no conflict and nothing
+    kept. The save is refused naming the newer version; the form opened again saves."""
+    from server_plugin.demo.news.models import Article
+
+    article = article_in(newsroom)
+    admin = _admin_client()
+    url = f"/admin/news/article/{article.pk}/change/"
+    opened = admin.get(url)
+    data = {**_change_form_data(opened), "_fieldsync_version": _sent_version(opened)}
+    fresh = Article.objects.get(pk=article.pk)
+    fresh.body = "Synced by the field editor meanwhile."
+    fresh.save()  # a tracked write: a new version, as a push makes
+    data["title"] = "The chief's title"
+
+    refused = admin.post(url, data)
+
+    assert refused.status_code == 200
+    said = " ".join(refused.context["adminform"].form.non_field_errors())
+    assert "changed since you opened it" in said and "reload" in said, said
+    kept = Article.objects.get(pk=article.pk)
+    assert kept.body == "Synced by the field editor meanwhile." and kept.title == article.title
+    assert _sent_version(refused) == data["_fieldsync_version"], "saving again is refused too"
+
+    reopened = admin.get(url)
+    data = {**_change_form_data(reopened), "_fieldsync_version": _sent_version(reopened)}
+    data["title"] = "The chief's title"
+    assert admin.post(url, data).status_code == 302
+    saved = Article.objects.get(pk=article.pk)
+    assert saved.title == "The chief's title"
+    assert saved.body == "Synced by the field editor meanwhile."
