@@ -152,13 +152,13 @@ class _Batch:
     def _decide_and_write(self, pushed: PushedChange, pk, values: dict, result):
         synced, change = pushed.synced, pushed.change
         instance = None
-        if change.op == wire.CREATE:
-            instance = synced.model() if pk is None else synced.model(pk=pk)
-        else:
+        if pk is not None:  # a creation may name a record created again meanwhile
             instance = self.rows.instance(synced, pk)
-            if instance is not None:
-                key = synced.category_key_of(instance)
-                self.rights.require_category(key, synced, change, instance)
+        if instance is not None:
+            key = synced.category_key_of(instance)
+            self.rights.require_category(key, synced, change, instance)
+        elif change.op == wire.CREATE:
+            instance = synced.model() if pk is None else synced.model(pk=pk)
         edit = Edit(
             op=change.op,
             values=values,

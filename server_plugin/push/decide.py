@@ -81,10 +81,27 @@ def decide(edit: Edit, server: Server, policy: str, types: dict) -> Outcome:
     """The outcome of `edit` against `server` under `policy` (`types`: field name ->
     its row of the field table, which says how values compare and merge)."""
     if edit.op == wire.CREATE:
+        if server.values is not None:
+            return _created_meanwhile(edit, server, types)
         return Outcome(wire.APPLIED, edit.values)
     if edit.op == wire.DELETE:
         return _delete(edit, server, policy)
     return _update(edit, server, policy, types)
+
+
+def _created_meanwhile(edit: Edit, server: Server, types: dict) -> Outcome:
+    """A creation under an id the server already holds: another editor created the
+    record again first (each kept their edit of a record deleted on the server). The
+    fields the two set differently are a conflict for the editor, with no base; a
+    creation equal to what is there is taken."""
+    differ = merge.changed_fields(server.values, edit.values, types)
+    if not differ:
+        return Outcome(wire.MERGED, edit.values)
+    conflicts = {
+        name: merge.FieldConflict(None, value, server.values.get(name)).to_json()
+        for name, value in differ.items()
+    }
+    return Outcome(wire.CONFLICT, conflicts=conflicts)
 
 
 def _update(edit: Edit, server: Server, policy: str, types: dict) -> Outcome:

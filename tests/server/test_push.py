@@ -298,3 +298,31 @@ def test_update_of_a_record_deleted_on_the_server_is_a_conflict_saying_so(editor
     assert result["status"] == "conflict"
     assert result["deleted"] is True
     assert result["conflicts"]["title"]["mine"] == "Too late"
+
+
+def test_a_record_created_again_under_its_id_meets_the_first_creation_as_a_conflict(
+    editor1, newsroom
+):
+    """The load run: two editors kept their edits of an article deleted on the server, so
+    both created it again under its id; the second was refused ("Article with this Id
+    already exists"), a field error nobody can fix. It is a conflict on the fields the
+    two set differently; a creation equal to what is there is simply taken."""
+    editor1.checkout(newsroom)
+    pk = str(uuid.uuid4())
+
+    def create(**values) -> dict:
+        _, body = editor1.push({"id": str(uuid.uuid4()), "op": "create", "model": "news.article",
+                                "pk": pk, "values": {"section": newsroom.pk, **values}})  # fmt: skip
+        (result,) = body["results"]
+        return result
+
+    first = create(title="Kept by one", body="Text.")
+    second = create(title="Kept by two", body="Text.")
+    same = create(title="Kept by one", body="Text.")
+
+    assert first["status"] == "applied"
+    assert second["status"] == "conflict", second
+    assert set(second["conflicts"]) == {"title"}
+    assert second["values"]["title"] == "Kept by one" and second["version"] == first["version"]
+    assert same["status"] in ("applied", "merged"), same
+    assert Article.objects.get(pk=pk).title == "Kept by one"
