@@ -311,8 +311,9 @@ def test_a_record_created_again_under_its_id_meets_the_first_creation_as_a_confl
     pk = str(uuid.uuid4())
 
     def create(**values) -> dict:
-        _, body = editor1.push({"id": str(uuid.uuid4()), "op": "create", "model": "news.article",
-                                "pk": pk, "values": {"section": newsroom.pk, **values}})  # fmt: skip
+        change = {"id": str(uuid.uuid4()), "op": "create", "model": "news.article", "pk": pk,
+                  "values": {"section": newsroom.pk, **values}}  # fmt: skip
+        _, body = editor1.push(change)
         (result,) = body["results"]
         return result
 
