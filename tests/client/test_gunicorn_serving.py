@@ -166,8 +166,10 @@ def test_three_gunicorn_workers_share_the_editors_and_stop_together(tmp_path, ke
                 "auth/token", body={"username": "chief", "password": "demo-password", "device": "t"}
             )
             token = chief["token"]
+            # Each editor its own keyring file: the two log in at once, and a file keyring
+            # rewritten by two processes at once keeps only one of their tokens.
             editors = {  # name -> (editor, category, the article it edits)
-                name: (Editor(name, tmp_path / f"{name}-data", keyring_home), category,
+                name: (Editor(name, tmp_path / f"{name}-data", keyring_home / name), category,
                        min(server_titles(demo, token, category)))
                 for name, category in (("editor1", "Politics"), ("editor2", "Culture"))
             }  # fmt: skip
