@@ -73,6 +73,8 @@ def apply_feed_page(
                 counts["new"] += 1
                 continue
             outcome = _apply_change(model, category, record, change, counts, again)
+            if record is not None and record.pk is None:  # deleted: a later change makes it anew
+                del existing[pk]
             if outcome is not None:
                 changed.append(outcome)
         insert_rows(Record, _NEW_FIELDS, list(new.values()))

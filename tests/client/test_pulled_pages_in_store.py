@@ -99,3 +99,13 @@ def test_a_held_record_with_local_edits_is_merged_not_overwritten(schema):
     assert record.values["body"] == "Mine" and record.values["title"] == "Their title"
     assert record.base_values == article("a1", 5, "Their title", body="Body of First")["fields"]
     assert record.pending and record.base_version == 5
+
+
+def test_a_record_deleted_then_made_again_in_one_page_is_held_again(schema):
+    apply(schema, [article("a1", 4, "First")])
+    apply(schema, [{"model": ARTICLE, "pk": "a1", "version": 5, "deleted": True},
+                   article("a1", 6, "Made again")])  # fmt: skip
+
+    record = held("a1")
+    assert (record.base_version, record.title) == (6, "Made again")
+    assert record.values["title"] == record.base_values["title"] == "Made again"
