@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 
 def data_dir(explicit: str | Path | None = None) -> Path:
     chosen = explicit or os.environ.get("FIELDSYNC_HOME")
-    path = Path(chosen) if chosen else Path(platformdirs.user_data_dir("fieldsync"))
+    if not chosen:
+        import platformdirs  # only when no folder was named (a few ms of start-up)
+
+        chosen = platformdirs.user_data_dir("fieldsync")
+    path = Path(chosen)
     path = path.expanduser().resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path

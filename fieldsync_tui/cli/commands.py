@@ -18,7 +18,7 @@ from ..store.schema import Schema
 from ..sync import conflicts as conflict_resolution
 from ..sync.engine import EngineError, HeldByYouElsewhere, NotLoggedIn, SyncEngine
 from ..sync.transport import InsecureTransport, Transport, plain_http_refusal
-from . import EXIT_ATTENTION, EXIT_OK, bundle_commands, default_device_name, read_password
+from . import EXIT_ATTENTION, EXIT_OK, default_device_name, read_password
 from .output import emit_json, progress_bar
 
 
@@ -632,6 +632,18 @@ def resolve(args, folder: Path) -> int:
     return EXIT_OK
 
 
+def _export(args, folder: Path) -> int:
+    from . import bundle_commands  # sync.bundles -> bundle_format -> cryptography: only here
+
+    return bundle_commands.export(args, folder)
+
+
+def _import(args, folder: Path) -> int:
+    from . import bundle_commands
+
+    return bundle_commands.import_(args, folder)
+
+
 COMMANDS = {
     "login": login,
     "logout": logout,
@@ -651,6 +663,6 @@ COMMANDS = {
     "resolve": resolve,
     "rejected": rejected,
     "discard": discard_change,
-    "export": bundle_commands.export,
-    "import": bundle_commands.import_,
+    "export": _export,
+    "import": _import,
 }
