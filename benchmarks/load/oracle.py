@@ -19,6 +19,8 @@
    (`FeedWatcher`) ends with exactly what a full read from position 0 gives, and
    never saw a position at or below its cursor.
 5. No marker appears that no journal made.
+6. One version, one write: the history never keeps two different values under one
+   version number of a record (two writes that both made it: one was overwritten).
 """
 
 from __future__ import annotations
@@ -357,6 +359,15 @@ def check(
         if top > counter:
             verdict.fail("feed", f"feed {key!r}: an entry at {top} beyond its counter {counter}")
     verdict.counts["feed pages read by the watcher"] = watcher.pages
+
+    # one version, one write: two different values kept under one version number of a
+    # record mean two writes both made that version (one overwrote the other unmerged)
+    for pk, version, count in pg_query(
+        database,
+        "SELECT object_pk, version, COUNT(DISTINCT values::text) FROM fieldsync_recordversion "
+        "GROUP BY 1, 2 HAVING COUNT(DISTINCT values::text) > 1 ORDER BY 1, 2",
+    ):
+        verdict.fail("versions", f"{pk} v{version}: {count} different values kept (lost update)")
 
     # 5. markers no journal made
     for mark in occurrences:
