@@ -469,7 +469,10 @@ def test_a_natural_char_key_is_created_edited_referenced_and_deleted(
     assert latest(page["changes"], "shapes.find", find["pk"])["fields"]["material"] is None
 
 
-def test_a_natural_key_already_taken_is_rejected_not_overwritten(museum, settings, museum_editor):
+def test_a_natural_key_already_taken_is_a_conflict_not_overwritten(museum, settings, museum_editor):
+    """A natural key names the record: one created offline under a key the server holds
+    is that record, met as a conflict on the fields set differently (the editor decides;
+    a refusal left nothing to decide but to discard)."""
     settings.FIELDSYNC = museum_with(**{"museum.Material": {"writable": True}})
     allow(Material)
 
@@ -477,7 +480,8 @@ def test_a_natural_key_already_taken_is_rejected_not_overwritten(museum, setting
 
     assert status == 200, body
     (result,) = body["results"]
-    assert result["status"] == "rejected" and "already exists" in result["message"]
+    assert result["status"] == "conflict" and set(result["conflicts"]) == {"name"}, result
+    assert result["values"]["name"] == "Bronze"
     assert Material.objects.get(pk="bronze").name == "Bronze"
 
 
