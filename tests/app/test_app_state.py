@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.support.app_driver import settle, until
 from tests.support.proxy import FlakyProxy
 
@@ -23,78 +25,66 @@ def _progress_label(screen) -> str:
     return str(label.render()) if label.display else ""
 
 
-def _queue_two_edits():
+@pytest.fixture
+def two_slow_pushes(driver, central, politics, monkeypatch):
+    """Two edits queued, each pushed on its own and answered a second late (time to
+    look at the screens while the sync runs); the app does not sync by itself."""
     from fieldsync_tui.store import edits
     from fieldsync_tui.store.models import Account, Record
     from fieldsync_tui.store.schema import Schema
+    from fieldsync_tui.sync import engine as engine_module
 
     schema = Schema(Account.objects.get().schema)
     for n, record in enumerate(Record.objects.filter(model="news.article")[:2]):
         edits.update_record(schema, record.model, record.object_pk, {"title": f"State {n}"})
-
-
-def test_the_queue_opened_during_a_sync_shows_the_sync_and_its_progress(
-    driver, central, politics, monkeypatch
-):
-    from fieldsync_tui.app.screens.queue import QueueScreen
-    from fieldsync_tui.store.models import Account
-    from fieldsync_tui.sync import engine as engine_module
-
-    _queue_two_edits()
-    monkeypatch.setattr(engine_module, "PUSH_BATCH", 1)  # two slow pushes: time to look
-    with FlakyProxy(central.url) as link:
-        Account.objects.update(server_url=link.url)
-        link.inject("push", "slow", "slow")
-
-        async def scenario():
-            driver.options["auto_sync"] = False  # the sync under test is the editor's
-            async with driver.run() as pilot:
-                app = pilot.app
-                await pilot.press("ctrl+s")
-                await until(pilot, lambda: "Pushing" in _progress_label(app.screen),
-                            "the main screen's progress")  # fmt: skip
-                await pilot.press("u")
-                await until(pilot, lambda: isinstance(app.screen, QueueScreen), "the queue")
-                await pilot.pause(0.1)
-                assert app.syncing.is_set(), "the sync ended before the queue was looked at"
-                assert "⟳" in _line(app.screen), _line(app.screen)
-                assert "Pushing" in _progress_label(app.screen)
-                await until(pilot, lambda: not app.syncing.is_set(), "the sync to end")
-                await settle(pilot)
-                assert "⟳" not in _line(app.screen)
-                assert _progress_label(app.screen) == ""
-
-        asyncio.run(scenario())
-
-
-def test_a_sync_started_under_the_queue_shows_in_the_queues_status_line(
-    driver, central, politics, monkeypatch
-):
-    from fieldsync_tui.app.screens.queue import QueueScreen
-    from fieldsync_tui.store.models import Account
-    from fieldsync_tui.sync import engine as engine_module
-
-    _queue_two_edits()
     monkeypatch.setattr(engine_module, "PUSH_BATCH", 1)
+    driver.options["auto_sync"] = False  # the sync under test is the editor's
     with FlakyProxy(central.url) as link:
         Account.objects.update(server_url=link.url)
         link.inject("push", "slow", "slow")
+        yield driver
 
-        async def scenario():
-            driver.options["auto_sync"] = False  # the sync under test is the editor's
-            async with driver.run() as pilot:
-                app = pilot.app
-                await pilot.press("u")
-                await until(pilot, lambda: isinstance(app.screen, QueueScreen), "the queue")
-                await settle(pilot)
-                await pilot.press("ctrl+s")
-                await until(pilot, lambda: "⟳" in _line(app.screen), "⟳ on the queue's line")
-                await until(pilot, lambda: not app.syncing.is_set(), "the sync to end")
-                await settle(pilot)
-                assert "⟳" not in _line(app.screen)
-                assert "0 queued" in _line(app.screen), _line(app.screen)
 
-        asyncio.run(scenario())
+def test_the_queue_opened_during_a_sync_shows_the_sync_and_its_progress(two_slow_pushes):
+    from fieldsync_tui.app.screens.queue import QueueScreen
+
+    async def scenario():
+        async with two_slow_pushes.run() as pilot:
+            app = pilot.app
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: "Pushing" in _progress_label(app.screen),
+                        "the main screen's progress")  # fmt: skip
+            await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, QueueScreen), "the queue")
+            await pilot.pause(0.1)
+            assert app.syncing.is_set(), "the sync ended before the queue was looked at"
+            assert "⟳" in _line(app.screen), _line(app.screen)
+            assert "Pushing" in _progress_label(app.screen)
+            await until(pilot, lambda: not app.syncing.is_set(), "the sync to end")
+            await settle(pilot)
+            assert "⟳" not in _line(app.screen)
+            assert _progress_label(app.screen) == ""
+
+    asyncio.run(scenario())
+
+
+def test_a_sync_started_under_the_queue_shows_in_the_queues_status_line(two_slow_pushes):
+    from fieldsync_tui.app.screens.queue import QueueScreen
+
+    async def scenario():
+        async with two_slow_pushes.run() as pilot:
+            app = pilot.app
+            await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, QueueScreen), "the queue")
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: "⟳" in _line(app.screen), "⟳ on the queue's line")
+            await until(pilot, lambda: not app.syncing.is_set(), "the sync to end")
+            await settle(pilot)
+            assert "⟳" not in _line(app.screen)
+            assert "0 queued" in _line(app.screen), _line(app.screen)
+
+    asyncio.run(scenario())
 
 
 def test_when_coming_online_starts_a_sync():

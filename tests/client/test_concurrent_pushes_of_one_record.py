@@ -21,7 +21,6 @@ def test_two_pushes_of_one_record_waiting_on_its_feed_lock_both_count(tmp_path, 
     start, so both read the version before either writes."""
     import subprocess
     import sys
-    import time
 
     import psycopg
 
@@ -55,9 +54,29 @@ def test_two_pushes_of_one_record_waiting_on_its_feed_lock_both_count(tmp_path, 
                     [sys.executable, "-m", "fieldsync_tui", "--data-dir", str(editor.folder),
                      "sync"], cwd=ROOT, env=editor.environment(),
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))  # fmt: skip
-                time.sleep(4)  # its push has read the versions and waits on the lock
+                waiting_on_the_lock(dsn, site.pg_name, len(syncs))
             lock.rollback()  # let them go
         for sync in syncs:
             sync.communicate(timeout=120)
         final = site.records(key)[("news.article", pk)]["values"]["body"]
         assert "One was here." in final and "Two was here." in final, final[:300]
+
+
+def waiting_on_the_lock(dsn: str, database: str, count: int, timeout: float = 60.0) -> None:
+    """Until `count` sessions of the site wait on a lock: each sync's push has read what
+    it reads before the feed's lock and waits for it (asked of PostgreSQL, not slept).
+    Its own connection, in autocommit: a transaction sees one snapshot of the activity."""
+    import time
+
+    import psycopg
+
+    query = ("SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+             "AND wait_event_type = 'Lock'")  # fmt: skip
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(dsn, autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            (waiting,) = watcher.execute(query, (database,)).fetchone()
+            if waiting >= count:
+                return
+            time.sleep(0.1)
+    raise AssertionError(f"{count} push(es) never waited on the feed's lock")
