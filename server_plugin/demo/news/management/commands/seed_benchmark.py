@@ -5,11 +5,15 @@
 
 Shapes match the Morango anchor (../shared/anchors/morango): ``small`` is a
 title and 200 characters of body; ``realistic`` is about 3 KB of
-multi-paragraph newsroom copy. Rows are written with ``bulk_create`` /
-``bulk_update`` in batches, each batch tracked with
-`server_plugin.tracking.track` (bulk writes send no signals) in the same
-transaction. The demo's editors and chief get a category grant on the section.
-Deterministic for a given ``--seed``.
+multi-paragraph newsroom copy. New articles and their side-table rows are
+written with one ``executemany`` per table and batch, in one transaction per
+batch: at a million records ``bulk_create`` and `server_plugin.tracking.track`
+spent most of the seeding in Python (about 27 s per 100,000). The rows are the
+ones `track` writes for rows it has never seen (version 1, the feed's next
+positions, taken from its counter under its lock); tests/server/test_seed_benchmark.py
+compares the two. Edits go through ``bulk_update`` and `track`. The demo's
+editors and chief get a category grant on the section. Deterministic for a
+given ``--seed``.
 """
 
 from __future__ import annotations
@@ -20,12 +24,15 @@ import time
 import uuid
 
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from server_plugin.models import CategoryGrant
-from server_plugin.tracking import track
+from server_plugin.models import CategoryGrant, TrackedRow
+from server_plugin.protocol import hlc
+from server_plugin.registry import get_registry
+from server_plugin.tracking import allocate_positions, track
 
 from ...models import Article, Section
 from ...prose import headline, paragraph
@@ -78,21 +85,54 @@ class Command(BaseCommand):
         bodies = _Bodies(rng, shape)
         start = datetime.date(2026, 1, 5)
         first = Article.objects.filter(section=section).count()
+        synced = get_registry().for_model(Article)
+        if synced is None or synced.model is not Article or Article._meta.parents:
+            raise CommandError("seed_benchmark writes side-table rows for news.Article only")
+        key = synced.category_key_of(Article(section=section))
+        content_type = ContentType.objects.get_for_model(Article).pk
+        article_pk = Article._meta.pk
+        published_on = Article._meta.get_field("published_on")
+        articles = _Insert(Article)
+        tracked = _Insert(TrackedRow)
         for offset in range(0, count, batch_size):
-            batch = [
-                Article(
-                    id=uuid.UUID(int=rng.getrandbits(128), version=4),
-                    section=section,
-                    title=f"{headline(rng)} #{first + n + 1}",
-                    body=bodies.next(),
-                    status=Article.DRAFT,
-                    published_on=start + datetime.timedelta(days=n % 300),
-                )
-                for n in range(offset, min(offset + batch_size, count))
-            ]
+            now = timezone.now()
+            rows = []
+            for n in range(offset, min(offset + batch_size, count)):
+                pk = uuid.UUID(int=rng.getrandbits(128), version=4)
+                title = f"{headline(rng)} #{first + n + 1}"
+                rows.append((pk, title, bodies.next(), start + datetime.timedelta(days=n % 300)))
             with transaction.atomic():  # a batch and its tracking commit together
-                Article.objects.bulk_create(batch, batch_size=500)
-                track(batch)
+                articles.write(
+                    {
+                        "id": article_pk.get_db_prep_save(pk, connection),
+                        "section_id": section.pk,
+                        "title": title,
+                        "body": body,
+                        "status": Article.DRAFT,
+                        "published_on": published_on.get_db_prep_save(day, connection),
+                        "featured": False,
+                        "author_id": None,
+                        "updated_at": now,
+                    }
+                    for pk, title, body, day in rows
+                )
+                position = allocate_positions(key, len(rows))
+                tracked.write(
+                    {
+                        "content_type_id": content_type,
+                        "object_pk": str(pk),
+                        "category_key": key,
+                        "version": 1,
+                        "deleted": False,
+                        "position": position + index,
+                        "changed_at": now,
+                        "changed_by_id": None,
+                        "changed_by_device_id": None,
+                        "hlc": hlc.tick(None, "central"),
+                        "edit_kind": "major",
+                    }
+                    for index, (pk, *_) in enumerate(rows)
+                )
 
     def _edit(self, rng, section, edits, batch_size) -> int:
         """Change the title of `edits` articles of the section, spread over it."""
@@ -110,6 +150,37 @@ class Command(BaseCommand):
                 Article.objects.bulk_update(batch, ["title", "updated_at"], batch_size=500)
                 track(batch)
         return len(chosen)
+
+
+class _Insert:
+    """``INSERT`` of every concrete column of `model`, one ``executemany`` per call.
+
+    Values come as {attname: value}, already in the form the database takes,
+    except datetimes, which are prepared once per call (they are one value per batch).
+    """
+
+    def __init__(self, model: type[models.Model]):
+        # Without an auto-increment key (db_returning): the database numbers those rows.
+        self.fields = [field for field in model._meta.concrete_fields if not field.db_returning]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        marks = ", ".join(["%s"] * len(self.fields))
+        self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+
+    def write(self, rows) -> None:
+        prepared: dict = {}
+
+        def value(field, raw):
+            if isinstance(raw, datetime.datetime):
+                if raw not in prepared:
+                    prepared[raw] = field.get_db_prep_save(raw, connection)
+                return prepared[raw]
+            return raw
+
+        names = [(field, field.attname) for field in self.fields]
+        values = [[value(field, row[name]) for field, name in names] for row in rows]
+        with connection.cursor() as cursor:
+            cursor.executemany(self.sql, values)
 
 
 class _Bodies:
