@@ -191,9 +191,10 @@ def renew(device: Device, key: str) -> None:
     Checkout.objects.active().filter(category_key=key, device=device).update(expires_at=lease_end())
 
 
-def require_checkout(device: Device, key: str) -> Checkout:
-    """The device's active checkout of a category, renewed; 409 when it has none
-    (taken_over when another of the user's devices took it, else not_checked_out)."""
+def require_checkout(device: Device, key: str, *, renew: bool = True) -> Checkout:
+    """The device's active checkout of a category, renewed unless told not to
+    (a push renews once its changes stand); 409 when it has none (taken_over
+    when another of the user's devices took it, else not_checked_out)."""
     checkout = Checkout.objects.active().filter(category_key=key, device=device).first()
     if checkout is None:
         name = category_name(key)
@@ -205,7 +206,8 @@ def require_checkout(device: Device, key: str) -> Checkout:
             "and the same changes go through.",
             category=key,
         )
-    Checkout.objects.filter(pk=checkout.pk).update(expires_at=lease_end())
+    if renew:
+        Checkout.objects.filter(pk=checkout.pk).update(expires_at=lease_end())
     return checkout
 
 

@@ -360,7 +360,10 @@ def is_image(storage, name: str) -> bool:
 @contextmanager
 def removed_on_failure() -> Iterator[None]:
     """Files stored inside the block are deleted again if it raises: a change
-    rolled back leaves no file its database rows no longer name."""
+    rolled back leaves no file its database rows no longer name. Blocks nest:
+    what an inner block kept is the enclosing one's to remove if it raises (a
+    push batch rolled back whole after its changes stood)."""
+    enclosing = _stored_here.get()
     token = _stored_here.set([])
     try:
         yield
@@ -371,6 +374,9 @@ def removed_on_failure() -> Iterator[None]:
             except (OSError, SuspiciousFileOperation):
                 logger.warning("fieldsync: could not remove %r after a refused change", name)
         raise
+    else:
+        if enclosing is not None:
+            enclosing.extend(_stored_here.get() or [])
     finally:
         _stored_here.reset(token)
 

@@ -12,7 +12,8 @@ The push path, in the order a batch takes it (batch.py tells it in one place):
 - `decide`    the decision, a pure function: fast-forward, merge, or the
               model's conflict policy (no database; tests/protocol tests it);
 - `write`     writing the outcome through the model, with its history;
-- `batch`     the transaction that runs them, one savepoint per change.
+- `batch`     the transaction that runs them (a savepoint per change only
+              when a change is refused after writing: run again, carefully).
 
 `push()` is the one entry point (the API, bundles and the review queue all
 use it); `assign_values` and `FieldErrors` convert values alike for restores.

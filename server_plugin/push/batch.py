@@ -5,16 +5,25 @@
 2. The others are read against the registry (parse.py): a request that is
    not a push of this site's models is refused (400) before anything is
    written. Their receipts are claimed.
-3. Each change, in order, in a savepoint of its own: rights (rights.py), its
-   key and references made permanent (temporary ids), the record read
-   (rows.py), the outcome decided (decide.py, pure) and written (write.py).
-   A problem of the change alone is answered `rejected` and undone; the
-   others stand.
+3. Each change, in order: rights (rights.py), its key and references made
+   permanent (temporary ids), the record read (rows.py), the outcome
+   decided (decide.py, pure) and written (write.py). A problem of the change
+   alone is answered `rejected`; the others stand.
 4. The batch's writes are tracked, results completed, history and receipts
    recorded.
+
+A change is refused, nearly always, before it writes anything (its values,
+rights, `full_clean()`), so the batch runs first without a savepoint per
+change (two round trips each on PostgreSQL). A change refused after its
+write began (the database's own refusal, an `IntegrityError`) cannot be
+undone alone there: the whole batch is rolled back and run again with a
+savepoint around each change's write. Either way, what a change wrote stands
+or is gone with it; nothing is applied twice (docs/decisions.md).
 """
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, transaction
@@ -41,21 +50,30 @@ def push(device: Device, changes: list[wire.Change], reviewer=None) -> list[dict
     With `reviewer` (a chief editor accepting queued updates) the review
     policy and the checkout requirement are set aside: the decision is made.
     """
-    for attempt in range(_DEADLOCK_RETRIES):
+    careful = False  # a savepoint around each change's write
+    deadlocks = 0
+    while True:
         try:
             with (
+                stored_files.removed_on_failure(),  # files a rolled-back batch stored
                 transaction.atomic(),
                 acting_as(device.user, device),
                 feeds_locked_here(),
                 collecting() as collector,
             ):
-                return _Batch(device, reviewer, collector).apply(changes)
+                return _Batch(device, reviewer, collector, careful=careful).apply(changes)
+        except _RefusedAfterWriting:
+            careful = True  # rolled back whole: run it again, each write undoable alone
         except OperationalError as error:
             # PostgreSQL aborts one of two batches that lock categories in
             # opposite orders; the whole batch was rolled back, so run it again.
-            if "deadlock" not in str(error).lower() or attempt == _DEADLOCK_RETRIES - 1:
+            deadlocks += 1
+            if "deadlock" not in str(error).lower() or deadlocks == _DEADLOCK_RETRIES:
                 raise
-    raise AssertionError("unreachable")
+
+
+class _RefusedAfterWriting(Exception):
+    """A change was refused once its write had begun, outside a savepoint."""
 
 
 def _attached_contents(pending: list[PushedChange], answers: dict) -> set[str]:
@@ -72,8 +90,9 @@ def _attached_contents(pending: list[PushedChange], answers: dict) -> set[str]:
 
 
 class _Batch:
-    def __init__(self, device: Device, reviewer=None, collector=None):
+    def __init__(self, device: Device, reviewer=None, collector=None, *, careful=False):
         self.device = device
+        self.careful = careful
         self.reviewer = reviewer
         self.collector = collector
         self.registry = get_registry()
@@ -95,6 +114,7 @@ class _Batch:
                 answers[pushed.id] = self._apply_one(pushed)
         self.writer.complete()
         self.writer.save_history()
+        self.rights.renew_leases()
         waiting = {i for i, result in answers.items() if result.status == wire.NEEDS_FILES}
         receipts.record({i: result for i, result in answers.items() if i not in waiting})
         receipts.release(waiting)  # sent again, frozen, once its files are uploaded
@@ -116,24 +136,29 @@ class _Batch:
         author.hlc, author.edit_kind = change.hlc or "", change.edit_kind or "minor"
         mark = self.collector.mark() if self.collector is not None else set()
         self.writer.start_change()
+        self.rights.start_change()
         try:
-            # A savepoint per change: a change rejected half-way (after its
-            # history entry, say) leaves nothing behind, not even a file it
-            # stored; the others stand.
-            with stored_files.removed_on_failure(), transaction.atomic():
+            # A change refused half-way leaves nothing behind, not even a file it stored.
+            with stored_files.removed_on_failure():
                 self.rights.require_model(synced, change)
                 if pushed.value_errors:
                     raise Rejected(pushed.value_errors)
                 pk = self._pk(pushed, result)
                 values = self._resolve_references(synced, change.values)
                 if pk is not None and self.rows.stale(synced, pk):
-                    self.writer.complete()  # track the batch's writes so far, then read again
+                    # The batch's writes so far are tracked, then the record read
+                    # again; outside this change's savepoint, as they stand whatever
+                    # befalls this change.
+                    self.writer.complete()
                     self.rows.reread(synced, pk)
                 mark = self.collector.mark() if self.collector is not None else set()
-                if self.rows.policy(synced, pk) == wire.POLICY_REVIEW and self.reviewer is None:
-                    return self._queue_for_review(pushed, pk, values, result)
-                finished = self._decide_and_write(pushed, pk, values, result)
+                with self._undone_if_refused():
+                    if self.rows.policy(synced, pk) == wire.POLICY_REVIEW and not self.reviewer:
+                        finished = self._queue_for_review(pushed, pk, values, result)
+                    else:
+                        finished = self._decide_and_write(pushed, pk, values, result)
             self.writer.change_done()
+            self.rights.change_stood()
             return finished
         except Rejected as rejection:
             if self.collector is not None:
@@ -148,6 +173,21 @@ class _Batch:
             result.status, result.files = wire.NEEDS_FILES, needed.digests
             result.message = "upload the change's files first, then send it again"
             return result
+
+    @contextmanager
+    def _undone_if_refused(self):
+        """Where a change writes: a savepoint when careful; else a refusal after
+        the write began rolls the whole batch back, to be run carefully."""
+        if self.careful:
+            with transaction.atomic():
+                yield
+            return
+        try:
+            yield
+        except (Rejected, stored_files.NeedsFiles):
+            if self.writer.writing:
+                raise _RefusedAfterWriting from None
+            raise
 
     def _decide_and_write(self, pushed: PushedChange, pk, values: dict, result):
         synced, change = pushed.synced, pushed.change

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 
 from ..access import may_see_category, model_permission_refusal
 from ..category_names import GONE, category_name
-from ..checkouts import require_checkout
+from ..checkouts import renew, require_checkout
 from ..errors import ApiError
 from ..models import Device
 from ..protocol import wire
@@ -31,6 +31,20 @@ class WriteRights:
         self.registry = registry
         self.reviewer = reviewer  # a chief editor's decision needs no lease
         self.checked_out: set[str] = set()
+        self.used_now: set[str] = set()  # categories the change being applied writes to
+        self.to_renew: set[str] = set()  # leases a change that stood used
+
+    def start_change(self) -> None:
+        self.used_now = set()
+
+    def change_stood(self) -> None:
+        self.to_renew |= self.used_now
+
+    def renew_leases(self) -> None:
+        """A lease is renewed by a change that stood, once per batch: a refused
+        change writes nothing but its answer."""
+        for key in sorted(self.to_renew):
+            renew(self.device, key)
 
     def require_model(self, synced: SyncedModel, change: wire.Change) -> None:
         """A model clients may write, and the user's Django permission for the
@@ -52,15 +66,16 @@ class WriteRights:
         says it is in refuses the batch (409): checking out again lets the
         same changes through, which a rejection would not.
         """
-        if key is None or synced.is_reference or key == REFERENCE_KEY or key in self.checked_out:
+        if key is None or synced.is_reference or key == REFERENCE_KEY or self.reviewer is not None:
             return
-        if self.reviewer is not None:
+        if key in self.checked_out:
+            self.used_now.add(key)
             return
         if not may_see_category(self.user, key):
             raise Rejected({"__all__": ["You have no grant for the category this record is in."]})
         noun = synced.model._meta.verbose_name
         try:
-            require_checkout(self.device, key)
+            require_checkout(self.device, key, renew=False)
         except ApiError:
             if not self._category_exists(key):
                 raise parent_gone(synced, instance) or Rejected(
@@ -74,6 +89,7 @@ class WriteRights:
                 ) from None  # fmt: skip
             raise
         self.checked_out.add(key)
+        self.used_now.add(key)
 
     def category_of(
         self, synced: SyncedModel, change: wire.Change, instance, m2m: dict | None = None

@@ -41,11 +41,13 @@ class Writer:
         self.written: list = []  # (result, synced, instance) whose version comes at the end
         self.kept: list = []  # versions to keep in history, saved at the end of the batch
         self.kept_now: list = []  # those of the change being applied
+        self.writing = False  # the change being applied has begun writing its record
 
     # -- one change ---------------------------------------------------------------
 
     def start_change(self) -> None:
         self.kept_now = []
+        self.writing = False
 
     def change_done(self) -> None:
         """The change's savepoint held: keep its history entries, and note the rows
@@ -91,10 +93,13 @@ class Writer:
     def _delete(self, synced, outcome: Outcome, instance, result) -> wire.ChangeResult:
         if instance is not None:
             self.keep(synced, instance, outcome.note or "deleted through sync")
+            self.writing = True
             try:
                 instance.delete()
             except (ProtectedError, RestrictedError) as error:
                 raise Rejected({"__all__": [str(error.args[0])]}) from None
+            except IntegrityError as error:
+                raise Rejected({"__all__": [f"the database refused it: {error}"]}) from None
             self.rows.wrote(synced, result.pk)
         result.status, result.deleted = wire.APPLIED, True
         result.version = self.rows.version(synced, result.pk) or None
@@ -135,7 +140,8 @@ class Writer:
         except ValidationError as error:
             raise Rejected(error_dict(error)) from None
         lock_feeds([key])
-        try:  # the change's savepoint undoes a refused write
+        self.writing = True
+        try:  # a refused write is undone (batch.py: `_undone_if_refused`)
             # A new record is inserted, never an UPDATE of a row with its key that
             # appeared since full_clean() (a natural key taken meanwhile).
             instance.save(force_insert=not updating)
