@@ -648,8 +648,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--morango-script", type=Path, default=MORANGO, help=f"default: {MORANGO}")
     parser.add_argument("--repeat", type=int, default=3, help="runs of every row (median)")
-    parser.add_argument("--output", type=Path, default=HERE / "results" / "latest.json")
+    parser.add_argument(
+        "--output", type=Path, help="default: results/latest.json (results/startup.json)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the sites and stores")
+    parser.add_argument(
+        "--startup-only",
+        action="store_true",
+        help="only the start-up rows and their floor: no seeding, no checkouts or syncs",
+    )
     parser.add_argument(
         "--profile",
         type=Path,
@@ -658,6 +665,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    if args.startup_only:
+        if args.morango:
+            parser.error("--startup-only runs no checkout to set beside Morango's")
+        sizes = []
+    if args.output is None:
+        args.output = HERE / "results" / ("startup.json" if args.startup_only else "latest.json")
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     shapes = ["small", "realistic"] if args.shape == "both" else [args.shape]
     if unknown := set(backends) - {"sqlite", "postgres"}:
