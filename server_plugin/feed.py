@@ -5,25 +5,34 @@ the live records (plain rows where that says the same as instances) and one
 per many-to-many field, each value written by its row of the field table.
 The cost grows with the number of changes since the cursor, never with the
 size of the category.
+
+Plain rows keyed by UUIDs are asked for by their keys as the database stores
+them, spelled from the side-table's text without building a `uuid.UUID` per
+key, and their keys read back as stored (Django's `pk__in` prepares each key
+through the field, and its converters build one per row: most of a page's
+time before).
 """
 
 from __future__ import annotations
 
 import inspect
+import re
+import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connections, models
+from django.db.models import CharField, ExpressionWrapper, F, Lookup
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init
 
 from .access import has_model_permission
 from .models import TrackedRow
-from .registry import SyncedModel, get_registry
+from .registry import SyncedModel, get_registry, wire_value_writer
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,89 @@ def _plain_attnames(synced: SyncedModel) -> list[str] | None:
     return names
 
 
+# str(uuid.UUID(...)) of a key: what the side-table holds for a UUID key, and its wire form.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+_KEYS_PER_QUERY = 900  # under SQLite's 999 parameters a statement
+
+
+class _StoredIn(Lookup):
+    """``column IN (...)`` of values already as the database holds them: unlike
+    ``__in``, nothing is prepared per value through the field."""
+
+    lookup_name = "fieldsync_stored_in"  # used as an expression, never registered
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        return list(self.rhs)
+
+    def as_sql(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        placeholders = ", ".join(["%s"] * len(self.rhs))
+        return f"{column} IN ({placeholders})", (*params, *self.rhs)
+
+
+def _stored_uuid_keys(synced: SyncedModel, pks: list[str], connection) -> dict | None:
+    """stored value -> side-table key, for a model keyed by its own UUIDField when
+    every key is a canonical UUID (as tracking writes them); else None."""
+    if type(synced.model._meta.pk) is not models.UUIDField:
+        return None
+    if not all(_CANONICAL_UUID.match(pk) for pk in pks):
+        return None
+    if connection.features.has_native_uuid_field:
+        return {uuid.UUID(pk): pk for pk in pks}  # the driver's own type
+    return {pk.replace("-", ""): pk for pk in pks}  # what UUIDField.get_db_prep_value stores
+
+
+def _as_stored(column: str) -> ExpressionWrapper:
+    """A column read without its field's converters: the value as the driver gives it."""
+    return ExpressionWrapper(F(column), output_field=CharField())
+
+
+def _feed_records(synced: SyncedModel, pks: list[str]) -> dict[str, tuple]:
+    """side-table key -> (wire pk, wire values) of the live rows among `pks`: what
+    `stored_records` says (tests/server/test_feed_rows.py holds them equal), read
+    for plain rows keyed by UUIDs without a Python object per key."""
+    model = synced.model
+    names = None if post_init.has_listeners(model) else _plain_attnames(synced)
+    manager = model._default_manager
+    keys = None if names is None else _stored_uuid_keys(synced, pks, connections[manager.db])
+    if keys is None:
+        return {pk: (r.pk, r.values) for pk, r in stored_records(synced, pks).items()}
+    types = synced.types
+    writers = [(f.name, wire_value_writer(f, types[f.name]))
+               for f in synced.fields if not f.many_to_many]  # fmt: skip
+    stored = list(keys)
+    found: dict[str, tuple] = {}
+    for start in range(0, len(stored), _KEYS_PER_QUERY):
+        chunk = stored[start : start + _KEYS_PER_QUERY]
+        rows = manager.filter(_StoredIn(F("pk"), chunk)).order_by()
+        for raw, *values in rows.values_list(_as_stored("pk"), *names):
+            pk = keys[raw]
+            pairs = zip(writers, values, strict=True)
+            found[pk] = (pk, {name: write(value) for (name, write), value in pairs})
+    for field in synced.fields:
+        if field.many_to_many:
+            _add_m2m_values(field, types[field.name], keys, found)
+    return found
+
+
+def _add_m2m_values(field, field_type, keys: dict, found: dict[str, tuple]) -> None:
+    """Each found row's values of one many-to-many field (sorted related keys, as
+    serialize() writes them), read from the through table by stored owner keys."""
+    through = field.remote_field.through
+    source = through._meta.get_field(field.m2m_field_name()).attname
+    target = through._meta.get_field(field.m2m_reverse_field_name()).attname
+    related: dict[str, list] = {pk: [] for pk in found}
+    owners = [raw for raw, pk in keys.items() if pk in found]
+    for start in range(0, len(owners), _KEYS_PER_QUERY):
+        chunk = owners[start : start + _KEYS_PER_QUERY]
+        rows = through._default_manager.filter(_StoredIn(F(source), chunk)).order_by()
+        for owner, key in rows.values_list(_as_stored(source), target):
+            related[keys[owner]].append(key)
+    for pk, (_wire_pk, values) in found.items():
+        values[field.name] = field_type.to_wire(sorted(related[pk]))
+
+
 def read_feed(
     user,
     category_key: str,
@@ -152,9 +244,9 @@ def read_feed(
     for ct_id, pk, _version, deleted, _position in rows:
         if not deleted and models_by_ct[ct_id] is not None:
             live_pks[ct_id].append(pk)
-    serialized: dict[tuple[int, str], StoredRecord] = {}
+    serialized: dict[tuple[int, str], tuple] = {}
     for ct_id, pks in live_pks.items():
-        for pk, record in stored_records(models_by_ct[ct_id], pks).items():
+        for pk, record in _feed_records(models_by_ct[ct_id], pks).items():
             serialized[(ct_id, pk)] = record
 
     changes = []
@@ -173,13 +265,9 @@ def read_feed(
                 }
             )
         else:
+            wire_pk, values = record
             changes.append(
-                {
-                    "model": synced.label,
-                    "pk": record.pk,
-                    "version": version,
-                    "fields": record.values,
-                }
+                {"model": synced.label, "pk": wire_pk, "version": version, "fields": values}
             )
     answer = {
         "changes": changes,

@@ -177,20 +177,25 @@ def _types_of(synced: SyncedModel) -> dict[str, field_table.FieldType]:
 
 
 def _wire_writer(field: models.Field, field_type: field_table.FieldType):
-    """obj -> the field's wire value. Naive datetimes (a site with USE_TZ off) are
-    read in the site's time zone, so the wire always carries the instant."""
+    """obj -> the field's wire value (`wire_value_writer` of what the object holds)."""
     value_of = field.value_from_object
+    write = wire_value_writer(field, field_type)
+    return lambda obj: write(value_of(obj))
+
+
+def wire_value_writer(field: models.Field, field_type: field_table.FieldType):
+    """A field's stored value -> its wire value. Naive datetimes (a site with USE_TZ
+    off) are read in the site's time zone, so the wire always carries the instant.
+    The feed writes plain rows' values with it, serialize() instances' values."""
     if isinstance(field, models.DateTimeField) and not settings.USE_TZ:
 
-        def write_naive(obj):
-            value = value_of(obj)
+        def write_naive(value):
             if value is not None and timezone.is_naive(value):
                 value = timezone.make_aware(value)
             return field_type.to_wire(value)
 
         return write_naive
-    write = field_type.to_wire
-    return lambda obj: write(value_of(obj))
+    return field_type.to_wire
 
 
 def _write_references(field: models.FileField, field_type, data: list, instances: list) -> None:

@@ -6,11 +6,15 @@ whose instances can differ from their rows (a `post_init` receiver, its own
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+from django.db import connection
 from django.db.models.signals import post_init
+from django.test.utils import CaptureQueriesContext
 
 from server_plugin import feed
-from server_plugin.demo.news.models import Article
+from server_plugin.demo.news.models import Article, Tag
 from server_plugin.models import TrackedRow
 from server_plugin.registry import get_registry
 
@@ -23,7 +27,11 @@ def every_row_both_ways() -> list[tuple]:
         pks = [str(pk) for pk in synced.model._default_manager.values_list("pk", flat=True)]
         fast = feed.stored_records(synced, pks)
         through_instances = feed.stored_records(synced, pks, with_category=True)
-        assert fast.keys() == through_instances.keys(), synced.label
+        page = feed._feed_records(synced, pks)  # what read_feed sends: stored keys for UUIDs
+        assert fast.keys() == through_instances.keys() == page.keys(), synced.label
+        for pk, (wire_pk, values) in page.items():
+            assert wire_pk == through_instances[pk].pk, (synced.label, pk)
+            pairs.append((synced.label, pk, values, through_instances[pk].values))
         pairs += [(synced.label, pk, fast[pk].values, through_instances[pk].values)
                   for pk in fast]  # fmt: skip
     return pairs
@@ -63,3 +71,28 @@ def test_a_model_with_a_post_init_receiver_is_read_through_its_instances(
 
     assert pulled(editor1, newsroom, article.pk)["fields"]["title"] == article.title.upper()
     assert TrackedRow.objects.filter(object_pk=str(article.pk)).exists()
+
+
+def test_a_page_of_uuid_keys_is_read_by_their_stored_values(newsroom, editor1):
+    articles = list(Article.objects.filter(section=newsroom).order_by("title")[:3])
+    tag = Tag.objects.create(name="stored-keys")
+    articles[0].tags.add(tag)
+    synced = get_registry().for_model(Article)
+    pks = [str(a.pk) for a in articles] + [str(uuid.uuid4())]  # one no row holds
+
+    with CaptureQueriesContext(connection) as queries:
+        page = feed._feed_records(synced, pks)
+
+    assert set(page) == {str(a.pk) for a in articles}
+    assert tag.pk in page[str(articles[0].pk)][1]["tags"]
+    assert len(queries) == 2  # the rows, the tags: no query per key
+    assert all(" IN (" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_key_not_spelled_as_tracking_spells_it_is_read_through_django(newsroom):
+    article = article_in(newsroom)
+    synced = get_registry().for_model(Article)
+
+    page = feed._feed_records(synced, [str(article.pk).upper()])
+
+    assert [wire_pk for wire_pk, _ in page.values()] == [str(article.pk)]
