@@ -1,7 +1,8 @@
 """Leases on categories: who works on what, from which device, until when.
 
 A checkout belongs to a user *and* a device, lasts `CHECKOUT_LEASE_SECONDS`
-from its last use (pulls and pushes renew it) and ends on check-in, on
+from its last use (pulls and pushes renew it; a pull only once the lease has
+run a minute, `lease_renewal_due`) and ends on check-in, on
 expiry, or when staff break it in the admin. In exclusive mode (the default)
 one device holds a category and the others are told who; in advisory mode
 several may, each warned about the others.
@@ -23,6 +24,19 @@ from .tracking import allocate_positions
 
 def lease_end():
     return timezone.now() + timedelta(seconds=setting("CHECKOUT_LEASE_SECONDS"))
+
+
+# How long a lease runs before a pull renews it: a minute, or a hundredth of a
+# shorter lease. Pages of one checkout then write nothing (it was just taken), and a
+# lease ends at most this much earlier than a renewal per pull would have ended it.
+RENEWAL_STEP_SECONDS = 60
+
+
+def lease_renewal_due(expires_at, now, term_seconds: float) -> bool:
+    """Whether a lease ending at `expires_at` has run long enough, at `now`, to be
+    renewed for `term_seconds` more."""
+    step = min(RENEWAL_STEP_SECONDS, term_seconds / 100)
+    return expires_at < now + timedelta(seconds=term_seconds - step)
 
 
 def describe_holder(checkout: Checkout) -> dict:
@@ -147,11 +161,18 @@ def taken_over_from(device: Device, keys) -> dict[str, Checkout]:
     return {key: c for key, c in latest.items() if c.taken_over_by_id and not c.is_active}
 
 
-def require_not_taken_over(device: Device, key: str, name: str) -> None:
-    """409 taken_over when this device's checkout of the category was taken over."""
-    taken = taken_over_from(device, [key]).get(key)
-    if taken is None:
-        return
+def require_not_taken_over(device: Device, key: str, name: str) -> Checkout | None:
+    """409 taken_over when this device's checkout of the category was taken over;
+    else its latest checkout of it (None for none), to renew (`renew_for_pull`)."""
+    latest = (
+        Checkout.objects.filter(device=device, category_key=key)
+        .select_related("taken_over_by")
+        .order_by("-taken_at", "-pk")
+        .first()
+    )
+    taken = latest if latest is not None and latest.taken_over_by_id else None
+    if taken is None or taken.is_active:
+        return latest
     raise ApiError(
         409,
         "taken_over",
@@ -189,6 +210,20 @@ def check_in(device: Device, key: str) -> bool:
 def renew(device: Device, key: str) -> None:
     """Activity on a category keeps the device's lease on it alive."""
     Checkout.objects.active().filter(category_key=key, device=device).update(expires_at=lease_end())
+
+
+def renew_for_pull(checkout: Checkout | None) -> None:
+    """A pull keeps the lease of the device's latest checkout alive, if that is active
+    (a device holds one checkout of a category at a time, its latest), with a write
+    only once the lease is due (`lease_renewal_due`): not on every page."""
+    if checkout is None or not checkout.is_active:
+        return
+    term = setting("CHECKOUT_LEASE_SECONDS")
+    now = timezone.now()
+    if lease_renewal_due(checkout.expires_at, now, term):
+        Checkout.objects.active().filter(pk=checkout.pk).update(
+            expires_at=now + timedelta(seconds=term)
+        )
 
 
 def require_checkout(device: Device, key: str, *, renew: bool = True) -> Checkout:

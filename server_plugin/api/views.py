@@ -164,8 +164,8 @@ def category_changes(request, category_id: str):
     if not any(access.has_model_permission(request.device.user, m, "view") for m in synced):
         raise forbidden("You may not view any of the models synced in categories.")
     key = str(category.pk)
-    checkouts.require_not_taken_over(request.device, key, str(category))
-    return _feed_page(request, key, before_reading=lambda: checkouts.renew(request.device, key))
+    latest = checkouts.require_not_taken_over(request.device, key, str(category))
+    return _feed_page(request, key, before_reading=lambda: checkouts.renew_for_pull(latest))
 
 
 @endpoint("GET")

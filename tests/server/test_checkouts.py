@@ -6,9 +6,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from server_plugin import checkouts
+from server_plugin.conf import setting
 from server_plugin.models import Checkout
 
 from .conftest import article_in, login, pulled, update
@@ -104,3 +108,39 @@ def test_pulling_renews_the_lease(editor1, newsroom):
     editor1.changes(newsroom)
 
     assert Checkout.objects.get().expires_at > timezone.now() + timedelta(days=1)
+
+
+def test_a_lease_is_renewed_once_it_has_run_a_minute_or_a_hundredth_of_its_term():
+    now = timezone.now()
+    month = 30 * 24 * 3600
+
+    assert not checkouts.lease_renewal_due(now + timedelta(seconds=month), now, month)
+    assert not checkouts.lease_renewal_due(now + timedelta(seconds=month - 59), now, month)
+    assert checkouts.lease_renewal_due(now + timedelta(seconds=month - 61), now, month)
+    assert checkouts.lease_renewal_due(now - timedelta(seconds=1), now, month)
+    # A short lease is renewed after a hundredth of it: 1 s of 100 s.
+    assert not checkouts.lease_renewal_due(now + timedelta(seconds=99.5), now, 100)
+    assert checkouts.lease_renewal_due(now + timedelta(seconds=98.5), now, 100)
+
+
+def test_pages_pulled_just_after_the_checkout_write_nothing_to_it(editor1, newsroom):
+    editor1.checkout(newsroom)
+    taken = Checkout.objects.get().expires_at
+
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert editor1.changes(newsroom, limit=1)[0] == 200
+
+    assert Checkout.objects.get().expires_at == taken
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert not [sql for sql in writes if "fieldsync_checkout" in sql]
+
+
+def test_a_long_checkout_keeps_its_lease_renewed_by_its_pulls(editor1, newsroom):
+    editor1.checkout(newsroom)
+    term = timedelta(seconds=setting("CHECKOUT_LEASE_SECONDS"))
+    Checkout.objects.update(expires_at=timezone.now() + term - timedelta(minutes=2))
+
+    editor1.changes(newsroom, limit=1)
+
+    assert Checkout.objects.get().expires_at > timezone.now() + term - timedelta(seconds=5)
