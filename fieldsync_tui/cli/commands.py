@@ -1,4 +1,8 @@
-"""One function per command. They run after the store is open (Django set up)."""
+"""One function per command. They run after the store is open (Django set up).
+
+A command imports what it uses: the engine, the keyring and (through the transport)
+requests only where it needs them, so a local command (conflicts, rejected, config)
+starts without them; tests/client/test_startup_imports.py holds that."""
 
 from __future__ import annotations
 
@@ -6,20 +10,18 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from server_plugin.protocol.files import size_text
 
-from .. import credentials
 from ..client import session
-from ..client.conflict_loading import changed_on_server
-from ..client.login import log_in
 from ..store import discard, edits, files, queries, set_aside
 from ..store.schema import Schema
-from ..sync import conflicts as conflict_resolution
-from ..sync.engine import EngineError, HeldByYouElsewhere, NotLoggedIn, SyncEngine
-from ..sync.transport import InsecureTransport, Transport, plain_http_refusal
 from . import EXIT_ATTENTION, EXIT_OK, default_device_name, read_password
 from .output import emit_json, progress_bar
+
+if TYPE_CHECKING:
+    from ..sync.engine import SyncEngine
 
 
 def run(args: argparse.Namespace, folder: Path) -> int:
@@ -38,6 +40,10 @@ def _attention_code() -> int:
 def login(args, folder: Path) -> int:
     """Refused before the password is asked for when it could not go safely (plain
     http elsewhere) or its token could not be kept (no keyring)."""
+    from .. import credentials
+    from ..client.login import log_in
+    from ..sync.transport import InsecureTransport, Transport, plain_http_refusal
+
     refusal = plain_http_refusal(args.url, args.insecure_http)
     if refusal:
         raise InsecureTransport(refusal)
@@ -58,6 +64,8 @@ def login(args, folder: Path) -> int:
 
 
 def logout(args, folder: Path) -> int:
+    from .. import credentials
+
     engine = _engine(args)
     account = engine.account
     try:
@@ -108,6 +116,8 @@ def checkout(args, folder: Path) -> int:
     """`--take-over` asks first (unless --yes), naming the other device and what becomes
     of its unsynced changes; without it, a category held by this editor on another
     device is refused naming that device and the way out."""
+    from ..sync.engine import EngineError, HeldByYouElsewhere
+
     with progress_bar(not args.json) as progress:
         engine = _engine(args, progress)
         try:
@@ -136,6 +146,8 @@ def checkout(args, folder: Path) -> int:
 def _confirm_take_over(engine: SyncEngine, args) -> None:
     """Ask before taking a category from this editor's other device (what it names and
     what becomes of that device's work); refused without a terminal unless --yes."""
+    from ..sync.engine import EngineError
+
     engine.refresh_categories()
     category = engine.find_category(args.category)
     holder = engine.held_by_me_elsewhere(category)
@@ -336,7 +348,7 @@ def _discard_target(schema, what: str, pk: str | None):
 def discard_change(args, folder: Path) -> int:
     account = session.require_login()
     if not account.schema:
-        raise NotLoggedIn(session.NOT_LOGGED_IN)
+        raise session.not_logged_in()
     schema = Schema(account.schema)
     record = _discard_target(schema, args.what, args.pk)
     done = discard.discard_changes(schema, record.pk)
@@ -372,6 +384,8 @@ def records(args, folder: Path) -> int:
     engine = _engine(args)
     category = engine.find_category(args.category)
     if not category.checked_out:
+        from ..sync.engine import EngineError
+
         raise EngineError(f"{category.name} is not checked out here: fieldsync checkout")
     model_label = engine.schema.get(args.model).label if args.model else None
     rows = queries.records_in(category.key, model_label)
@@ -560,6 +574,12 @@ def config(args, folder: Path) -> int:
     return EXIT_OK
 
 
+def _changed_on_server(schema: Schema, conflict) -> list[str]:
+    from ..client.conflict_loading import changed_on_server  # merge: only for a conflict
+
+    return changed_on_server(schema, conflict)
+
+
 def conflicts(args, folder: Path) -> int:
     found = queries.open_conflicts()
     schema = queries.local_schema()
@@ -573,7 +593,7 @@ def conflicts(args, folder: Path) -> int:
                     "title": c.record.title,
                     "op": c.op,
                     "deleted_on_server": c.theirs is None,
-                    "changed_on_server": changed_on_server(schema, c),
+                    "changed_on_server": _changed_on_server(schema, c),
                     "fields": c.fields,
                 }
                 for c in found
@@ -595,7 +615,7 @@ def _conflict_in_words(schema: Schema, conflict) -> str:
     if conflict.theirs is None:
         return "deleted on the server"
     if conflict.op == "delete":
-        changed = ", ".join(changed_on_server(schema, conflict))
+        changed = ", ".join(_changed_on_server(schema, conflict))
         if not changed:
             return "deleted here; the server has a newer version"
         return f"deleted here; changed on the server: {changed}"
@@ -603,6 +623,8 @@ def _conflict_in_words(schema: Schema, conflict) -> str:
 
 
 def resolve(args, folder: Path) -> int:
+    from ..sync import conflicts as conflict_resolution
+
     engine = _engine(args)
     schema = engine.schema
     conflict = queries.open_conflict(args.id)

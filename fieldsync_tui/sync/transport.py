@@ -27,18 +27,22 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from server_plugin.protocol import wire
 from server_plugin.protocol.files import CHUNK_BYTES, FileRef
 
 from .crash_points import CrashHook
+
+if TYPE_CHECKING:
+    import requests
+
+# requests (and urllib3 under it, ~45 ms) is imported by the methods that send, not
+# here: the engine imports this module for its errors, and a local command (records,
+# edit, conflicts) must start without loading an HTTP stack it never uses.
 
 _RETRY_STATUS = (500, 502, 503, 504)
 # Seconds to wait for a connection, and for each read of an answer: a link that says
@@ -125,18 +129,25 @@ def sends_in_clear(url: str, insecure_http: bool) -> bool:
     return insecure_http and plain_http_refusal(url, insecure_http=False) is not None
 
 
-class _PlainHttpGuard(HTTPAdapter):
-    """The session's adapter for http://: refuses before connecting (redirects included)."""
+@cache
+def _plain_http_guard() -> type:
+    """The adapter class for http://, made when the first Transport is (it needs requests)."""
+    from requests.adapters import HTTPAdapter
 
-    def __init__(self, insecure_http: bool, **kwargs):
-        self.insecure_http = insecure_http
-        super().__init__(**kwargs)
+    class PlainHttpGuard(HTTPAdapter):
+        """The session's adapter for http://: refuses before connecting (redirects too)."""
 
-    def send(self, request, *args, **kwargs):
-        refusal = plain_http_refusal(request.url, self.insecure_http)
-        if refusal:
-            raise InsecureTransport(refusal)
-        return super().send(request, *args, **kwargs)
+        def __init__(self, insecure_http: bool, **kwargs):
+            self.insecure_http = insecure_http
+            super().__init__(**kwargs)
+
+        def send(self, request, *args, **kwargs):
+            refusal = plain_http_refusal(request.url, self.insecure_http)
+            if refusal:
+                raise InsecureTransport(refusal)
+            return super().send(request, *args, **kwargs)
+
+    return PlainHttpGuard
 
 
 class Transport:
@@ -159,14 +170,36 @@ class Transport:
         self.backoff = backoff
         self.timeouts = (connect_timeout or CONNECT_TIMEOUT, read_timeout or READ_TIMEOUT)
         self.cancel = cancel
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "fieldsync-client"
-        self._mount(retries)
+        self._session: requests.Session | None = None
+        self._session_made = threading.Lock()
+        self._retries_now = retries
         self._crash = CrashHook.from_env()
 
+    @property
+    def session(self) -> requests.Session:
+        """The HTTP session, made at the first request: an engine made for a local
+        command (records, edit) never sends one, and never loads requests."""
+        with self._session_made:
+            if self._session is None:
+                import requests
+
+                self._session = requests.Session()
+                self._session.headers["User-Agent"] = "fieldsync-client"
+                self._mount_on(self._session, self._retries_now)
+        return self._session
+
     def _mount(self, retries: int) -> None:
+        """Retry `retries` times from now on (the session, once made, is remounted)."""
+        self._retries_now = retries
+        if self._session is not None:
+            self._mount_on(self._session, retries)
+
+    def _mount_on(self, session: requests.Session, retries: int) -> None:
         """The session's adapters, retrying connections and 5xx `retries` times, and a
         read that timed out once at most (a silent link gets no four more waits)."""
+        from requests.adapters import HTTPAdapter
+        from urllib3.util.retry import Retry
+
         retry = Retry(
             total=retries,
             connect=retries,
@@ -181,9 +214,9 @@ class Transport:
             # read, not for urllib3 to sleep through; 5xx keep the backoff.
             respect_retry_after_header=False,
         )
-        self.session.mount("http://", _PlainHttpGuard(self.insecure_http, max_retries=retry))
-        self.session.mount("https://", HTTPAdapter(max_retries=retry))
-        self._retries_now = retries
+        guard = _plain_http_guard()
+        session.mount("http://", guard(self.insecure_http, max_retries=retry))
+        session.mount("https://", HTTPAdapter(max_retries=retry))
 
     @contextmanager
     def quick(self) -> Iterator[None]:
@@ -226,6 +259,8 @@ class Transport:
     def ping(self, timeout: float = 2.0) -> bool:
         """A cheap, unretried check: is the server there right now? (It carries no
         secret, so it goes out over plain http even where a login would not.)"""
+        import requests
+
         try:
             response = requests.get(self.base + "ping", timeout=timeout)
             return response.status_code == 200
@@ -267,6 +302,8 @@ class Transport:
 
         The server takes this device's checkout of the category, as checkout does.
         """
+        import requests
+
         if not self.token:
             raise AuthFailed("not logged in: run `fieldsync login URL --username NAME`")
         self.stop_if_cancelled()
@@ -381,6 +418,8 @@ class Transport:
         so a cut download resumes; the caller checks the hash. Streamed and flushed per
         chunk. A body cut off is asked again from where it stopped. Returns the bytes
         received. 404 (not there, or not yours to see) is Refused."""
+        import requests
+
         received = attempt = 0
         while True:
             try:
@@ -393,6 +432,8 @@ class Transport:
                 self._pause(self.backoff * (2 ** (attempt - 1)))
 
     def _download_from(self, sha256: str, partial: Path, progress) -> int:
+        import requests
+
         self.stop_if_cancelled()
         start = partial.stat().st_size if partial.is_file() else 0
         headers = self._auth_headers()
@@ -447,6 +488,8 @@ class Transport:
         content_type: str | None = None,
     ) -> Any:
         """JSON `body` (or raw `data` of `content_type`) -> the JSON answer."""
+        import requests
+
         headers = self._auth_headers() if auth else {}
         if content_type:
             headers["Content-Type"] = content_type
