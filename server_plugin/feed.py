@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -25,8 +24,9 @@ from functools import cache
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models
-from django.db.models import CharField, ExpressionWrapper, F, Lookup
+from django.db.models import CharField, ExpressionWrapper, F, Lookup, TextField
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.functions import Cast
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init
 
@@ -135,6 +135,11 @@ class _StoredIn(Lookup):
 
     def as_sql(self, compiler, connection):
         column, params = self.process_lhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            # One array of text, cast by the server: no key built in Python, and a
+            # statement short enough for psycopg's cache of parsed queries.
+            db_type = self.lhs.output_field.db_type(connection)
+            return f"{column} = ANY(%s::{db_type}[])", (*params, list(self.rhs))
         placeholders = ", ".join(["%s"] * len(self.rhs))
         return f"{column} IN ({placeholders})", (*params, *self.rhs)
 
@@ -147,13 +152,21 @@ def _stored_uuid_keys(synced: SyncedModel, pks: list[str], connection) -> dict |
     if not all(_CANONICAL_UUID.match(pk) for pk in pks):
         return None
     if connection.features.has_native_uuid_field:
-        return {uuid.UUID(pk): pk for pk in pks}  # the driver's own type
+        return {pk: pk for pk in pks}  # read back as text: `_as_stored`
     return {pk.replace("-", ""): pk for pk in pks}  # what UUIDField.get_db_prep_value stores
 
 
-def _as_stored(column: str) -> ExpressionWrapper:
-    """A column read without its field's converters: the value as the driver gives it."""
+def _as_stored(column: str, connection):
+    """A column read without its field's converters, as the database spells it: the
+    text of a native UUID (canonical), else the stored value as the driver gives it."""
+    if connection.features.has_native_uuid_field:
+        return Cast(F(column), output_field=TextField())
     return ExpressionWrapper(F(column), output_field=CharField())
+
+
+def _keys_per_query(connection) -> int:
+    """Keys one statement asks for: all of them as one array on PostgreSQL."""
+    return 10**9 if connection.vendor == "postgresql" else _KEYS_PER_QUERY
 
 
 def _feed_records(synced: SyncedModel, pks: list[str]) -> dict[str, tuple]:
@@ -163,7 +176,8 @@ def _feed_records(synced: SyncedModel, pks: list[str]) -> dict[str, tuple]:
     model = synced.model
     names = None if post_init.has_listeners(model) else _plain_attnames(synced)
     manager = model._default_manager
-    keys = None if names is None else _stored_uuid_keys(synced, pks, connections[manager.db])
+    connection = connections[manager.db]
+    keys = None if names is None else _stored_uuid_keys(synced, pks, connection)
     if keys is None:
         return {pk: (r.pk, r.values) for pk, r in stored_records(synced, pks).items()}
     types = synced.types
@@ -171,20 +185,20 @@ def _feed_records(synced: SyncedModel, pks: list[str]) -> dict[str, tuple]:
                for f in synced.fields if not f.many_to_many]  # fmt: skip
     stored = list(keys)
     found: dict[str, tuple] = {}
-    for start in range(0, len(stored), _KEYS_PER_QUERY):
-        chunk = stored[start : start + _KEYS_PER_QUERY]
-        rows = manager.filter(_StoredIn(F("pk"), chunk)).order_by()
-        for raw, *values in rows.values_list(_as_stored("pk"), *names):
+    step = _keys_per_query(connection)
+    for start in range(0, len(stored), step):
+        rows = manager.filter(_StoredIn(F("pk"), stored[start : start + step])).order_by()
+        for raw, *values in rows.values_list(_as_stored("pk", connection), *names):
             pk = keys[raw]
             pairs = zip(writers, values, strict=True)
             found[pk] = (pk, {name: write(value) for (name, write), value in pairs})
     for field in synced.fields:
         if field.many_to_many:
-            _add_m2m_values(field, types[field.name], keys, found)
+            _add_m2m_values(field, types[field.name], keys, found, connection)
     return found
 
 
-def _add_m2m_values(field, field_type, keys: dict, found: dict[str, tuple]) -> None:
+def _add_m2m_values(field, field_type, keys: dict, found: dict[str, tuple], connection) -> None:
     """Each found row's values of one many-to-many field (sorted related keys, as
     serialize() writes them), read from the through table by stored owner keys."""
     through = field.remote_field.through
@@ -192,10 +206,11 @@ def _add_m2m_values(field, field_type, keys: dict, found: dict[str, tuple]) -> N
     target = through._meta.get_field(field.m2m_reverse_field_name()).attname
     related: dict[str, list] = {pk: [] for pk in found}
     owners = [raw for raw, pk in keys.items() if pk in found]
-    for start in range(0, len(owners), _KEYS_PER_QUERY):
-        chunk = owners[start : start + _KEYS_PER_QUERY]
+    step = _keys_per_query(connection)
+    for start in range(0, len(owners), step):
+        chunk = owners[start : start + step]
         rows = through._default_manager.filter(_StoredIn(F(source), chunk)).order_by()
-        for owner, key in rows.values_list(_as_stored(source), target):
+        for owner, key in rows.values_list(_as_stored(source, connection), target):
             related[keys[owner]].append(key)
     for pk, (_wire_pk, values) in found.items():
         values[field.name] = field_type.to_wire(sorted(related[pk]))
