@@ -28,7 +28,7 @@ from server_plugin.protocol.wire import NEEDS_FILES
 from ..store import files
 from ..store.bulk import update_rows
 from ..store.models import Account, Category, Conflict, PendingChange, Record
-from ..store.queries import local_time
+from ..store.queries import categories_with_sent_changes, local_time
 from ..store.schema import Schema
 from . import blockers, file_transfer, purge, schema_change, tries
 from .apply import (
@@ -525,12 +525,9 @@ class SyncEngine:
         return self._pull(None, "reference data")
 
     def pull(self, category: Category) -> Counter:
-        frozen = PendingChange.objects.filter(
-            record__category_key=category.key, payload__isnull=False, state=PendingChange.QUEUED
-        )
-        if frozen.exists():
+        if category.key in set(categories_with_sent_changes()):
             self.push()  # settle what was sent before: its answer decides those records
-            if frozen.exists():
+            if category.key in set(categories_with_sent_changes()):
                 raise EngineError(
                     f"{category.name} was not pulled: changes sent earlier are still unanswered"
                 )
